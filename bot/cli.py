@@ -1,0 +1,50 @@
+"""Command-line operations for staff and ops: `flask --app server kb check`, ..."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import db as database
+from . import knowledge
+from .kbcheck import check
+from .nlp import Analyzer
+
+kb = AppGroup("kb", help="Knowledge base: check and import.")
+
+
+@kb.command("check")
+def kb_check():
+    """Validate every file in knowledge/; exit 1 and name each problem if any."""
+    knowledge_dir = current_app.config["KNOWLEDGE_DIR"]
+    entries, problems = check(knowledge_dir, Analyzer.from_directory(knowledge_dir))
+    counts = {}
+    for entry in entries:
+        counts[entry.category] = counts.get(entry.category, 0) + 1
+    for category in knowledge.CATEGORIES:
+        click.echo(f"{category:<11} {counts.get(category, 0):>4}")
+    click.echo(f"{'total':<11} {len(entries):>4}")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")
+
+
+@kb.command("import")
+def kb_import():
+    """Bring changed files into the database; never overwrites a staff edit."""
+    knowledge_dir = current_app.config["KNOWLEDGE_DIR"]
+    entries, problems = check(knowledge_dir, Analyzer.from_directory(knowledge_dir))
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    db = database.connect(current_app.config["BOT_DATABASE"])
+    added, updated, kept = knowledge.sync_from_files(db, entries)
+    click.echo(f"added {len(added)}, updated {len(updated)}, kept staff edits {len(kept)}")
+    for entry_id in kept:
+        click.echo(f"  kept staff edit: {entry_id}")
+
+
+def register(app):
+    app.cli.add_command(kb)

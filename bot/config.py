@@ -1,0 +1,61 @@
+"""Settings: environment variables (and a `.env` file) over embedded defaults.
+
+The defaults let `python server.py` answer at once on a developer's machine; every
+production deployment sets its own token, keys and database path.
+"""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEMO_TOKEN = "silverhelper-demo-token"
+
+DEFAULTS = {
+    # WeChat: the token typed into the official account's server settings.
+    "WECHAT_TOKEN": DEMO_TOKEN,
+    # Safe (AES) mode when both are set: the 43-character EncodingAESKey and the AppID.
+    "WECHAT_AES_KEY": "",
+    "WECHAT_APPID": "",
+    # A request whose timestamp is further than this from now is refused (replay guard).
+    "WECHAT_TIMESTAMP_WINDOW": 300,
+    # Largest accepted request body; WeChat's own messages are far smaller.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # How long a duplicate delivery waits for the first delivery's reply (WeChat waits 5 s).
+    "DEDUP_WAIT_SECONDS": 4.0,
+    "BOT_DATABASE": str(PROJECT_ROOT / "instance" / "silverhelper.db"),
+    "KNOWLEDGE_DIR": str(PROJECT_ROOT / "knowledge"),
+    "SECRET_KEY": "dev-secret-change-me",
+    # Key for the pseudonymous user id in the usage log; falls back to SECRET_KEY.
+    "USER_HASH_KEY": "",
+    "PORT": 8000,
+}
+
+INT_SETTINGS = {"WECHAT_TIMESTAMP_WINDOW", "MAX_CONTENT_LENGTH", "PORT"}
+FLOAT_SETTINGS = {"DEDUP_WAIT_SECONDS"}
+
+
+def load_settings(overrides=None):
+    """Defaults, then `.env` and the environment, then explicit overrides (tests)."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    settings = dict(DEFAULTS)
+    for name in DEFAULTS:
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            continue
+        if name in INT_SETTINGS:
+            settings[name] = int(raw)
+        elif name in FLOAT_SETTINGS:
+            settings[name] = float(raw)
+        else:
+            settings[name] = raw
+    settings.update(overrides or {})
+    if not settings["USER_HASH_KEY"]:
+        settings["USER_HASH_KEY"] = settings["SECRET_KEY"]
+    return settings
+
+
+def safe_mode(settings):
+    return bool(settings.get("WECHAT_AES_KEY") and settings.get("WECHAT_APPID"))

@@ -1,0 +1,58 @@
+"""Validation of the whole knowledge base: schema, ids, sizes, and confusable pairs.
+
+Used by `flask --app server kb check`, by the tests, and at start-up (the service
+refuses to start on an invalid knowledge base).
+"""
+
+from pathlib import Path
+
+from .knowledge import load_directory
+from .retriever import Retriever
+
+# A title that scores this close to another entry's phrasings would be confused with it.
+NEAR_DUPLICATE = 0.8
+
+
+def confusable_pairs(entries, analyzer, threshold=NEAR_DUPLICATE):
+    """(a, b, score): entry a's title matches entry b's phrasings at `score` ≥ threshold."""
+    if len(entries) < 2:
+        return []
+    retriever = Retriever(analyzer).fit((e.id, e.all_phrasings) for e in entries)
+    pairs = []
+    for entry in entries:
+        scores = retriever.scores(entry.question)
+        for other_id, score in zip(retriever.ids, scores):
+            if other_id != entry.id and score >= threshold:
+                pairs.append((entry.id, other_id, float(score)))
+    return sorted(pairs, key=lambda p: -p[2])
+
+
+def resource_problems(knowledge_dir):
+    problems = []
+    path = Path(knowledge_dir) / "synonyms.tsv"
+    if path.exists():
+        seen = set()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not all(p.strip() for p in parts):
+                problems.append(f"synonyms.tsv line {number}: want 'colloquial<TAB>standard'")
+            elif parts[0] in seen:
+                problems.append(f"synonyms.tsv line {number}: '{parts[0]}' mapped twice")
+            elif parts[0] == parts[1]:
+                problems.append(f"synonyms.tsv line {number}: '{parts[0]}' maps to itself")
+            seen.add(parts[0])
+    return problems
+
+
+def check(knowledge_dir, analyzer):
+    """(entries, problems): every problem names its file and entry id."""
+    entries, problems = load_directory(knowledge_dir)
+    problems += resource_problems(knowledge_dir)
+    origin = {e.id: e.origin_file for e in entries}
+    for a, b, score in confusable_pairs(entries, analyzer):
+        problems.append(
+            f"{origin[a]}: {a}: title is too close to {b} ({origin[b]}), similarity {score:.2f}"
+        )
+    return entries, problems

@@ -1,0 +1,207 @@
+"""Knowledge entries: read from `knowledge/entries/*.yaml`, validated, kept in SQLite.
+
+The YAML files are the reviewable source; the database is what the running service
+reads, so that staff edits and every worker process see one version of the truth.
+"""
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+CATEGORIES = ("smartphone", "fraud", "health", "rumour", "services")
+ID_PATTERN = re.compile(r"^[a-z]+/[a-z0-9]+(-[a-z0-9]+)*$")
+REQUIRED_FIELDS = ("id", "category", "question", "phrasings", "answer", "source", "reviewed")
+MIN_PHRASINGS = 5
+# WeChat's passive text reply is at most 2,048 bytes; the dialogue adds a short footer.
+MAX_ANSWER_BYTES = 1800
+IMPORTER = "import"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` says exactly where and why."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("invalid knowledge base:\n" + "\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    category: str
+    question: str
+    phrasings: tuple
+    answer: str
+    source: str
+    reviewed: str
+    origin_file: str = field(default="", compare=False)
+
+    @property
+    def all_phrasings(self):
+        """The title first, then every other phrasing: what the retriever indexes."""
+        return (self.question, *self.phrasings)
+
+
+def entry_problems(raw, where):
+    """Schema problems of one raw entry (a dict from YAML or a staff form)."""
+    if not isinstance(raw, dict):
+        return [f"{where}: an entry must be a mapping, got {type(raw).__name__}"]
+    entry_id = raw.get("id", "?")
+    at = f"{where}: {entry_id}"
+    problems = [f"{at}: missing field '{name}'" for name in REQUIRED_FIELDS if name not in raw]
+    if problems:
+        return problems
+    unknown = sorted(set(raw) - set(REQUIRED_FIELDS))
+    if unknown:
+        problems.append(f"{at}: unknown field(s) {', '.join(unknown)}")
+    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
+        problems.append(f"{at}: id must look like 'phone/font-size'")
+    if raw["category"] not in CATEGORIES:
+        problems.append(f"{at}: category must be one of {', '.join(CATEGORIES)}")
+    for name in ("question", "answer", "source"):
+        if not isinstance(raw[name], str) or not raw[name].strip():
+            problems.append(f"{at}: '{name}' must be non-empty text")
+    phrasings = raw["phrasings"]
+    if not isinstance(phrasings, list) or not all(
+        isinstance(p, str) and p.strip() for p in phrasings
+    ):
+        problems.append(f"{at}: 'phrasings' must be a list of non-empty texts")
+    else:
+        distinct = {p.strip() for p in phrasings} - {str(raw["question"]).strip()}
+        if len(distinct) < MIN_PHRASINGS:
+            problems.append(
+                f"{at}: needs at least {MIN_PHRASINGS} phrasings other than the question,"
+                f" has {len(distinct)}"
+            )
+    if isinstance(raw["answer"], str):
+        size = len(raw["answer"].strip().encode("utf-8"))
+        if size > MAX_ANSWER_BYTES:
+            problems.append(f"{at}: answer is {size} bytes, the limit is {MAX_ANSWER_BYTES}")
+    reviewed = raw["reviewed"]
+    if isinstance(reviewed, str):
+        try:
+            datetime.date.fromisoformat(reviewed)
+        except ValueError:
+            problems.append(f"{at}: 'reviewed' must be a date like 2026-11-28")
+    elif not isinstance(reviewed, datetime.date):
+        problems.append(f"{at}: 'reviewed' must be a date like 2026-11-28")
+    return problems
+
+
+def entry_from_raw(raw, origin_file=""):
+    return Entry(
+        id=raw["id"],
+        category=raw["category"],
+        question=raw["question"].strip(),
+        phrasings=tuple(p.strip() for p in raw["phrasings"]),
+        answer=raw["answer"].strip(),
+        source=raw["source"].strip(),
+        reviewed=str(raw["reviewed"]),
+        origin_file=origin_file,
+    )
+
+
+def load_directory(knowledge_dir):
+    """All entries under `entries/`, plus every problem found (file and id named)."""
+    entries, problems, seen = [], [], {}
+    files = sorted((Path(knowledge_dir) / "entries").glob("*.yaml"))
+    if not files:
+        problems.append(f"{knowledge_dir}: no entries/*.yaml files")
+    for path in files:
+        name = path.name
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            problems.append(f"{name}: not valid YAML: {error}")
+            continue
+        if not isinstance(data, list):
+            problems.append(f"{name}: must be a YAML list of entries")
+            continue
+        for position, raw in enumerate(data, start=1):
+            found = entry_problems(raw, f"{name} #{position}")
+            if found:
+                problems.extend(found)
+                continue
+            if raw["id"] in seen:
+                problems.append(f"{name}: {raw['id']}: duplicate id (also in {seen[raw['id']]})")
+                continue
+            seen[raw["id"]] = name
+            entries.append(entry_from_raw(raw, name))
+    return entries, problems
+
+
+# --- storage -------------------------------------------------------------------------
+
+
+def _row(entry, by):
+    return {
+        "id": entry.id,
+        "category": entry.category,
+        "question": entry.question,
+        "phrasings": json.dumps(list(entry.phrasings), ensure_ascii=False),
+        "answer": entry.answer,
+        "source": entry.source,
+        "reviewed": entry.reviewed,
+        "status": "active",
+        "origin_file": entry.origin_file,
+        "updated_at": datetime.datetime.now(datetime.UTC).isoformat(),
+        "updated_by": by,
+    }
+
+
+def _entry(row):
+    return Entry(
+        id=row["id"],
+        category=row["category"],
+        question=row["question"],
+        phrasings=tuple(json.loads(row["phrasings"])),
+        answer=row["answer"],
+        source=row["source"],
+        reviewed=row["reviewed"],
+        origin_file=row["origin_file"] or "",
+    )
+
+
+def sync_from_files(db, entries):
+    """Bring file entries into the database without overwriting a staff edit.
+
+    New entries are added; entries last written by an import are updated; an entry a
+    person has edited since is left as it is and reported. Returns (added, updated,
+    kept) id lists.
+    """
+    added, updated, kept = [], [], []
+    table = db["entries"]
+    with db.atomic():
+        for entry in entries:
+            try:
+                row = table.get(entry.id)
+            except Exception:  # sqlite_utils.db.NotFoundError
+                row = None
+            if row is None:
+                table.insert(_row(entry, IMPORTER))
+                added.append(entry.id)
+            elif row["updated_by"] != IMPORTER:
+                kept.append(entry.id)
+            elif _entry(row) != entry or row["status"] != "active":
+                table.upsert(_row(entry, IMPORTER), pk="id")
+                updated.append(entry.id)
+        if added or updated:
+            bump_version(db)
+    return added, updated, kept
+
+
+def active_entries(db):
+    rows = db.query("select * from entries where status = 'active' order by id")
+    return [_entry(row) for row in rows]
+
+
+def kb_version(db):
+    return db.execute("select value from kb_meta where key = 'version'").fetchone()[0]
+
+
+def bump_version(db):
+    db.execute("update kb_meta set value = value + 1 where key = 'version'")

@@ -1,0 +1,52 @@
+"""The per-process pieces of the service, built once by the app factory."""
+
+import logging
+import threading
+import time
+
+from . import db as database
+from . import knowledge
+from .dialog import Dialogue
+from .index import LiveIndex
+from .kbcheck import check
+from .nlp import Analyzer
+from .wechat import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(self, settings):
+        started = time.monotonic()
+        self.settings = settings
+        self.db_path = settings["BOT_DATABASE"]
+        self._local = threading.local()
+        self.analyzer = Analyzer.from_directory(settings["KNOWLEDGE_DIR"])
+        entries, problems = check(settings["KNOWLEDGE_DIR"], self.analyzer)
+        if problems:
+            raise knowledge.KnowledgeError(problems)
+        with database.file_lock(self.db_path):
+            db = self.db()
+            database.migrate(db)
+            knowledge.sync_from_files(db, entries)
+        self.protocol = Protocol(
+            settings["WECHAT_TOKEN"],
+            settings["WECHAT_AES_KEY"],
+            settings["WECHAT_APPID"],
+            settings["WECHAT_TIMESTAMP_WINDOW"],
+        )
+        self.index = LiveIndex(self.analyzer, background=settings.get("INDEX_BACKGROUND", True))
+        self.index.build(self.db())
+        self.dialogue = Dialogue(self.index)
+        self.startup_seconds = time.monotonic() - started
+
+    def db(self):
+        """This thread's connection to the shared SQLite file."""
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            conn = self._local.db = database.connect(self.db_path)
+        return conn
+
+    def respond(self, message):
+        db = self.db()
+        return self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))

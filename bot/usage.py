@@ -1,0 +1,55 @@
+"""The usage log: one row per handled message, pseudonymous and masked.
+
+Coordinators' reports read this table; a failure to write it never stops a reply.
+"""
+
+import datetime
+import logging
+
+from .privacy import mask_numbers, user_hash
+
+log = logging.getLogger(__name__)
+# The county's local time, for daily and hour-of-day figures.
+LOCAL_TZ = datetime.timezone(datetime.timedelta(hours=8))
+MAX_TEXT = 5000
+
+
+def record(
+    db,
+    *,
+    hash_key,
+    user,
+    msg_type,
+    event="",
+    text="",
+    outcome,
+    category=None,
+    entry_id=None,
+    score=None,
+    latency_ms=None,
+    msg_key=None,
+    when=None,
+):
+    """Write one usage row; log and swallow any storage error."""
+    when = when or datetime.datetime.now(datetime.UTC)
+    local = when.astimezone(LOCAL_TZ)
+    row = {
+        "ts": when.isoformat(timespec="seconds"),
+        "day": local.date().isoformat(),
+        "hour": local.hour,
+        "user_hash": user_hash(user or "", hash_key),
+        "msg_type": msg_type,
+        "event": event or "",
+        "text": mask_numbers(text or "")[:MAX_TEXT],
+        "outcome": outcome,
+        "category": category,
+        "entry_id": entry_id,
+        "score": None if score is None else round(float(score), 4),
+        "latency_ms": None if latency_ms is None else round(latency_ms, 2),
+        "msg_key": msg_key,
+    }
+    try:
+        db["messages"].insert(row)
+        db.conn.commit()
+    except Exception:
+        log.exception("usage log write failed; the reply was still sent")
