@@ -5,6 +5,7 @@ The first delivery claims the message key; later ones get the stored reply, so e
 message is handled and logged once, whichever worker a retry lands on.
 """
 
+import random
 import sqlite3
 import time
 

@@ -114,9 +114,14 @@ class Analyzer:
     @staticmethod
     def syllables(words):
         """Toneless pinyin of the words' Chinese characters; homophones become equal."""
-        return [s for s in lazy_pinyin("".join(words), errors="ignore") if s.strip()]
+        return [s for word in words for s in _word_pinyin(word)]
 
 
 @functools.lru_cache(maxsize=4)
 def _cached_analyzer(base, stamp):
     return Analyzer._load(base)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_pinyin(word):
+    return tuple(s for s in lazy_pinyin(word, errors="ignore") if s.strip())

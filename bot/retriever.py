@@ -6,6 +6,8 @@ toneless pinyin syllables (to survive voice-input homophones). An entry scores b
 best phrasing. Pure: fitted on plain `(id, [phrasings])` pairs, no Flask, no database.
 """
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +95,19 @@ class Retriever:
         ]
         blocks = [v.fit_transform(views) for v in self._vectorizers]
         self._matrix = self._combine(blocks).tocsc()
+        # For queries: scikit-learn's vocabulary and idf, applied without its per-call
+        # validation, which costs more than the matching itself.
+        total = np.sqrt(sum(w * w for w in self.weights))
+        offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
+        self._query_spaces = [
+            (feature, v.vocabulary_, v.idf_, int(offset), weight / total)
+            for feature, v, offset, weight in zip(
+                (_word_features, _char_features, _syllable_features),
+                self._vectorizers,
+                offsets,
+                self.weights,
+            )
+        ]
         self.ids = ids
         self._starts = np.asarray(starts)
         return self
@@ -105,14 +120,27 @@ class Retriever:
 
     def scores(self, text):
         """Best-phrasing cosine similarity of the text to every entry, in `ids` order."""
-        views = self._views(text)
-        query = self._combine([v.transform([views]) for v in self._vectorizers])
-        if query.nnz == 0:
+        columns, values = self._query_vector(self._views(text))
+        if not columns:
             return np.zeros(len(self.ids), dtype=np.float32)
         # Touch only the columns the query has: an inverted-index product.
-        columns = self._matrix[:, query.indices]
-        row_scores = np.asarray(columns @ query.data).ravel()
-        return np.maximum.reduceat(row_scores, self._starts)
+        row_scores = self._matrix[:, columns] @ np.asarray(values, dtype=np.float32)
+        return np.maximum.reduceat(np.asarray(row_scores).ravel(), self._starts)
+
+    def _query_vector(self, views):
+        """The query's TF-IDF vector as (columns, values): sublinear tf × idf, each view
+        L2-normalised and weighted, exactly as `fit` built the index."""
+        columns, values = [], []
+        for feature, vocabulary, idf, offset, weight in self._query_spaces:
+            counts = Counter(feature(views))
+            found = [(vocabulary[t], n) for t, n in counts.items() if t in vocabulary]
+            if not found:
+                continue
+            weights = [(1.0 + math.log(n)) * idf[j] for j, n in found]
+            norm = math.sqrt(sum(x * x for x in weights))
+            columns.extend(offset + j for j, _ in found)
+            values.extend(weight * x / norm for x in weights)
+        return columns, values
 
     def search(self, text, k=3):
         scores = self.scores(text)

@@ -12,6 +12,24 @@ log = logging.getLogger(__name__)
 # The county's local time, for daily and hour-of-day figures.
 LOCAL_TZ = datetime.timezone(datetime.timedelta(hours=8))
 MAX_TEXT = 5000
+COLUMNS = (
+    "ts",
+    "day",
+    "hour",
+    "user_hash",
+    "msg_type",
+    "event",
+    "text",
+    "outcome",
+    "category",
+    "entry_id",
+    "score",
+    "latency_ms",
+    "msg_key",
+)
+_INSERT = "insert into messages ({}) values ({})".format(
+    ", ".join(COLUMNS), ", ".join(":" + c for c in COLUMNS)
+)
 
 
 def record(
@@ -30,7 +48,8 @@ def record(
     msg_key=None,
     when=None,
 ):
-    """Write one usage row; log and swallow any storage error."""
+    """Add one usage row to the current transaction (the caller commits); a storage
+    error is logged and swallowed."""
     when = when or datetime.datetime.now(datetime.UTC)
     local = when.astimezone(LOCAL_TZ)
     row = {
@@ -49,7 +68,6 @@ def record(
         "msg_key": msg_key,
     }
     try:
-        db["messages"].insert(row)
-        db.conn.commit()
+        db.execute(_INSERT, row)
     except Exception:
         log.exception("usage log write failed; the reply was still sent")

@@ -69,6 +69,7 @@ def receive():
         latency_ms=(time.perf_counter() - started) * 1000,
         msg_key=key,
     )
+    db.conn.commit()  # the reply for retries and the usage row, together
     return _xml(protocol.wire(incoming, reply_xml))
 
 

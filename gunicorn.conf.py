@@ -1,0 +1,18 @@
+"""Production serving: `gunicorn -c gunicorn.conf.py server:app` behind an HTTPS proxy.
+
+Every setting can be overridden on the command line or by GUNICORN_CMD_ARGS.
+"""
+
+import multiprocessing
+import os
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+# Sync workers: each request is short CPU work (matching) plus a SQLite write.
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+# WeChat gives up after 5 s; a request still running after 10 s is stuck.
+timeout = 10
+graceful_timeout = 10
+# Recycle workers now and then to bound memory growth.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
