@@ -23,21 +23,17 @@ def claim(db, key):
         )
         db.conn.commit()
     except sqlite3.IntegrityError:
+        db.conn.rollback()
         return False
-    db.execute("delete from processed_messages where created_at < ?", [now - KEEP_SECONDS])
-    db.conn.commit()
+    if random.random() < 0.01:  # now and then, forget keys WeChat will never resend
+        db.execute("delete from processed_messages where created_at < ?", [now - KEEP_SECONDS])
+        db.conn.commit()
     return True
 
 
 def store_reply(db, key, reply_xml):
+    """Record the reply for retries; the caller commits (with the usage row)."""
     db.execute("update processed_messages set reply_xml = ? where key = ?", [reply_xml or "", key])
-    db.conn.commit()
-
-
-def release(db, key):
-    """Forget a claim whose handling failed, so WeChat's retry is handled afresh."""
-    db.execute("delete from processed_messages where key = ? and reply_xml is null", [key])
-    db.conn.commit()
 
 
 def wait_for_reply(db, key, timeout, poll=0.05):
