@@ -1,9 +1,13 @@
 """Entry point: `python server.py` serves on embedded defaults; gunicorn uses `app`."""
 
+import click
+
 from bot import create_app
 from bot.config import safe_mode
 
-app = create_app()
+# Under the `flask` command line (a click context is active) the app loads even with an
+# invalid knowledge base, so that `flask --app server kb check` can say what is wrong.
+app = create_app(strict=click.get_current_context(silent=True) is None)
 
 
 def main():

@@ -7,15 +7,29 @@ from flask import Flask
 from .config import load_settings
 
 
-def create_app(config=None):
-    """Build the app: settings, then the shared services, then one blueprint per audience."""
+def create_app(config=None, strict=True):
+    """Build the app: settings, then the shared services, then one blueprint per audience.
+
+    strict (serving): an invalid knowledge base stops the start with the reasons.
+    Not strict (the `flask` command line): the app still loads so that `kb check` can
+    list the problems; the webhook then answers 503 until they are fixed.
+    """
     settings = load_settings(config)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings)
 
+    from .knowledge import KnowledgeError
     from .services import Services
 
-    app.extensions["silverhelper"] = Services(settings)
+    try:
+        app.extensions["silverhelper"] = Services(settings)
+    except KnowledgeError as error:
+        if strict:
+            raise
+        app.extensions["silverhelper"] = None
+        app.logger.warning(
+            "knowledge base invalid (%d problems): the webhook answers 503", len(error.problems)
+        )
 
     from . import cli, errors, webhook
 

@@ -9,22 +9,29 @@ from pathlib import Path
 from .knowledge import load_directory
 from .retriever import Retriever
 
-# A title that scores this close to another entry's phrasings would be confused with it.
-NEAR_DUPLICATE = 0.8
+# Confusable: another entry scores at least this share of what the entry itself scores
+# for its own title, so the retriever could not tell the two apart.
+NEAR_DUPLICATE = 0.9
 
 
 def confusable_pairs(entries, analyzer, threshold=NEAR_DUPLICATE):
-    """(a, b, score): entry a's title matches entry b's phrasings at `score` ≥ threshold."""
+    """(a, b, ratio), each pair once: for a's title, b scores `ratio` × a's own score."""
     if len(entries) < 2:
         return []
     retriever = Retriever(analyzer).fit((e.id, e.all_phrasings) for e in entries)
-    pairs = []
+    position = {entry_id: i for i, entry_id in enumerate(retriever.ids)}
+    best = {}
     for entry in entries:
         scores = retriever.scores(entry.question)
+        own = scores[position[entry.id]]
+        if own <= 0:
+            continue
         for other_id, score in zip(retriever.ids, scores):
-            if other_id != entry.id and score >= threshold:
-                pairs.append((entry.id, other_id, float(score)))
-    return sorted(pairs, key=lambda p: -p[2])
+            ratio = float(score / own)
+            if other_id != entry.id and ratio >= threshold:
+                pair = tuple(sorted((entry.id, other_id)))
+                best[pair] = max(best.get(pair, 0.0), ratio)
+    return sorted(((a, b, r) for (a, b), r in best.items()), key=lambda p: -p[2])
 
 
 def resource_problems(knowledge_dir):

@@ -47,9 +47,12 @@ def _word_features(views):
     return list(words) + [a + "_" + b for a, b in zip(words, words[1:])]
 
 
-def _char_features(views):
-    text = views.chars
-    return [text[i : i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
+def _char_ngrams(sizes):
+    def features(views):
+        text = views.chars
+        return [text[i : i + n] for n in sizes for i in range(len(text) - n + 1)]
+
+    return features
 
 
 def _syllable_features(views):
@@ -65,11 +68,21 @@ class Retriever:
     weights: relative weight of the word, character and pinyin views.
     """
 
-    def __init__(self, analyzer, threshold=0.35, margin=0.04, weights=(1.0, 1.0, 0.6)):
+    def __init__(
+        self,
+        analyzer,
+        threshold=0.144,
+        margin=0.04,
+        weights=(1.0, 1.0, 1.5),
+        char_sizes=(1, 2, 3),
+        entry_weight=0.8,
+    ):
         self.analyzer = analyzer
         self.threshold = threshold
         self.margin = margin
         self.weights = weights
+        self._features = (_word_features, _char_ngrams(char_sizes), _syllable_features)
+        self.entry_weight = entry_weight
 
     # -- fitting -----------------------------------------------------------------------
 
@@ -91,7 +104,7 @@ class Retriever:
             raise ValueError("nothing to index")
         self._vectorizers = [
             TfidfVectorizer(analyzer=feature, sublinear_tf=True, dtype=np.float32)
-            for feature in (_word_features, _char_features, _syllable_features)
+            for feature in self._features
         ]
         blocks = [v.fit_transform(views) for v in self._vectorizers]
         self._matrix = self._combine(blocks).tocsc()
@@ -99,17 +112,41 @@ class Retriever:
         # validation, which costs more than the matching itself.
         total = np.sqrt(sum(w * w for w in self.weights))
         offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
+        # A feature the index never saw gets the highest idf: it still counts in the
+        # query's length, so a question mostly about unknown things scores low.
         self._query_spaces = [
-            (feature, v.vocabulary_, v.idf_, int(offset), weight / total)
+            (feature, v.vocabulary_, v.idf_, float(v.idf_.max()), int(offset), weight / total)
             for feature, v, offset, weight in zip(
-                (_word_features, _char_features, _syllable_features),
-                self._vectorizers,
-                offsets,
-                self.weights,
+                self._features, self._vectorizers, offsets, self.weights
             )
         ]
         self.ids = ids
         self._starts = np.asarray(starts)
+        if self.entry_weight:
+            # Each entry as one document of all its phrasings: a question that borrows
+            # words from several phrasings still meets the entry.
+            bounds = list(starts) + [len(views)]
+            merged = [
+                _Views(
+                    sum((v.words for v in views[a:b]), ()),
+                    "|".join(v.chars for v in views[a:b]),
+                    sum((v.syllables for v in views[a:b]), ()),
+                )
+                for a, b in zip(bounds, bounds[1:])
+            ]
+            self._entry_vectorizers = [
+                TfidfVectorizer(analyzer=f, sublinear_tf=True, dtype=np.float32)
+                for f in self._features
+            ]
+            eblocks = [v.fit_transform(merged) for v in self._entry_vectorizers]
+            self._entry_matrix = self._combine(eblocks).tocsc()
+            eoffsets = np.cumsum([0] + [b.shape[1] for b in eblocks])
+            self._entry_spaces = [
+                (f, v.vocabulary_, v.idf_, float(v.idf_.max()), int(o), w / total)
+                for f, v, o, w in zip(
+                    self._features, self._entry_vectorizers, eoffsets, self.weights
+                )
+            ]
         return self
 
     def _combine(self, blocks):
@@ -120,26 +157,38 @@ class Retriever:
 
     def scores(self, text):
         """Best-phrasing cosine similarity of the text to every entry, in `ids` order."""
-        columns, values = self._query_vector(self._views(text))
+        views = self._views(text)
+        columns, values = self._query_vector(views, self._query_spaces)
         if not columns:
             return np.zeros(len(self.ids), dtype=np.float32)
         # Touch only the columns the query has: an inverted-index product.
         row_scores = self._matrix[:, columns] @ np.asarray(values, dtype=np.float32)
-        return np.maximum.reduceat(np.asarray(row_scores).ravel(), self._starts)
+        best = np.maximum.reduceat(np.asarray(row_scores).ravel(), self._starts)
+        if not self.entry_weight:
+            return best
+        columns, values = self._query_vector(views, self._entry_spaces)
+        whole = np.asarray(
+            self._entry_matrix[:, columns] @ np.asarray(values, dtype=np.float32)
+        ).ravel()
+        return (1 - self.entry_weight) * best + self.entry_weight * whole
 
-    def _query_vector(self, views):
+    def _query_vector(self, views, spaces):
         """The query's TF-IDF vector as (columns, values): sublinear tf × idf, each view
         L2-normalised and weighted, exactly as `fit` built the index."""
         columns, values = [], []
-        for feature, vocabulary, idf, offset, weight in self._query_spaces:
-            counts = Counter(feature(views))
-            found = [(vocabulary[t], n) for t, n in counts.items() if t in vocabulary]
+        for feature, vocabulary, idf, unseen_idf, offset, weight in spaces:
+            found, unseen = [], 0.0
+            for term, n in Counter(feature(views)).items():
+                j = vocabulary.get(term)
+                if j is None:
+                    unseen += ((1.0 + math.log(n)) * unseen_idf) ** 2
+                else:
+                    found.append((j, (1.0 + math.log(n)) * idf[j]))
             if not found:
                 continue
-            weights = [(1.0 + math.log(n)) * idf[j] for j, n in found]
-            norm = math.sqrt(sum(x * x for x in weights))
+            norm = math.sqrt(sum(x * x for _, x in found) + unseen)
             columns.extend(offset + j for j, _ in found)
-            values.extend(weight * x / norm for x in weights)
+            values.extend(weight * x / norm for _, x in found)
         return columns, values
 
     def search(self, text, k=3):

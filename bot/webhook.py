@@ -3,7 +3,7 @@
 import logging
 import time
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, abort, current_app, request
 
 from . import dedup, usage
 from .dialog import Message, Reply
@@ -16,7 +16,10 @@ SORRY = "不好意思，我这边出了点问题，请过一会儿再问我。�
 
 
 def _services():
-    return current_app.extensions["silverhelper"]
+    services = current_app.extensions["silverhelper"]
+    if services is None:
+        abort(503, "the knowledge base is invalid: run `flask --app server kb check`")
+    return services
 
 
 def _plain(text, status=200):
