@@ -98,3 +98,38 @@ def m003_usage_log(db):
     )
     for columns in (["day"], ["outcome", "day"], ["entry_id"], ["user_hash"]):
         db["messages"].create_index(columns)
+
+
+@migrations()
+def m004_conversations(db):
+    # Per-user dialogue state (pending choices, next page), shared by every worker.
+    db["conversations"].create(
+        {"user_hash": str, "state": str, "expires_at": float, "updated_at": float},
+        pk="user_hash",
+    )
+
+
+@migrations()
+def m005_feedback(db):
+    # 有用 / 没用 replies, against the entry they judge and the question it answered.
+    db["feedback"].create(
+        {
+            "id": int,
+            "ts": str,
+            "day": str,
+            "user_hash": str,
+            "entry_id": str,
+            "useful": int,  # 1 有用, 0 没用
+            "question": str,  # masked
+        },
+        pk="id",
+    )
+    db["feedback"].create_index(["entry_id"])
+    db["feedback"].create_index(["day"])
+
+
+@migrations()
+def m006_fraud_alarm_flag(db):
+    # 1 when the message showed a scam in progress and the reply led with the alarm.
+    db["messages"].add_column("alarm", int, not_null_default=0)
+    db["messages"].create_index(["alarm", "day"])

@@ -69,6 +69,8 @@ class Reply:
     score: float = None
     category: str = None
     transfer: bool = False
+    alarm: bool = False  # a scam in progress: the reply leads with the alarm
+    hits: tuple = ()  # the retriever's ranked hits, for staff pages (runners-up)
 
 
 class Dialogue:

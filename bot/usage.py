@@ -26,6 +26,7 @@ COLUMNS = (
     "score",
     "latency_ms",
     "msg_key",
+    "alarm",
 )
 _INSERT = "insert into messages ({}) values ({})".format(
     ", ".join(COLUMNS), ", ".join(":" + c for c in COLUMNS)
@@ -46,6 +47,7 @@ def record(
     score=None,
     latency_ms=None,
     msg_key=None,
+    alarm=False,
     when=None,
 ):
     """Add one usage row to the current transaction (the caller commits); a storage
@@ -66,6 +68,7 @@ def record(
         "score": None if score is None else round(float(score), 4),
         "latency_ms": None if latency_ms is None else round(latency_ms, 2),
         "msg_key": msg_key,
+        "alarm": int(bool(alarm)),
     }
     try:
         db.execute(_INSERT, row)

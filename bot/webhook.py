@@ -71,6 +71,7 @@ def receive():
         score=reply.score,
         latency_ms=(time.perf_counter() - started) * 1000,
         msg_key=key,
+        alarm=reply.alarm,
     )
     db.conn.commit()  # the reply for retries and the usage row, together
     return _xml(protocol.wire(incoming, reply_xml))
