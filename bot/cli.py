@@ -47,4 +47,7 @@ def kb_import():
 
 
 def register(app):
+    from .menu import menu_cli
+
     app.cli.add_command(kb)
+    app.cli.add_command(menu_cli)

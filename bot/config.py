@@ -31,10 +31,38 @@ DEFAULTS = {
     # Key for the pseudonymous user id in the usage log; falls back to SECRET_KEY.
     "USER_HASH_KEY": "",
     "PORT": 8000,
+    # A person: when true, 人工 hands the chat to WeChat customer service (the account
+    # must have it enabled); otherwise the bot gives these hours and number, if set.
+    "HUMAN_TRANSFER": False,
+    "SERVICE_HOURS": "",
+    "SERVICE_PHONE": "",
+    # The official account's AppSecret: only for installing the custom menu.
+    "WECHAT_SECRET": "",
+    # WeChat's API address; changed only to test against a local stand-in.
+    "WECHAT_API_BASE": "https://api.weixin.qq.com/cgi-bin/",
+    # Staff pages: a login lasts this long without use, then asks for the password again.
+    "SESSION_LIFETIME_MINUTES": 120,
+    # Send the login cookie over HTTPS only (set to 1 when served behind HTTPS).
+    "SESSION_COOKIE_SECURE": False,
+    # Review queue: an answer scoring below this counts as low confidence.
+    "REVIEW_LOW_SCORE": 0.25,
+    # Review queue: how many days of questions it looks back over.
+    "REVIEW_DAYS": 60,
+    # Review queue: questions at least this similar (cosine, 0–1) stand in one group.
+    "REVIEW_GROUP_SIMILARITY": 0.5,
+    # Where the staff export writes entries/*.yaml; empty means KNOWLEDGE_DIR itself.
+    "KB_EXPORT_DIR": "",
 }
 
-INT_SETTINGS = {"WECHAT_TIMESTAMP_WINDOW", "MAX_CONTENT_LENGTH", "PORT"}
-FLOAT_SETTINGS = {"DEDUP_WAIT_SECONDS"}
+INT_SETTINGS = {
+    "WECHAT_TIMESTAMP_WINDOW",
+    "MAX_CONTENT_LENGTH",
+    "PORT",
+    "SESSION_LIFETIME_MINUTES",
+    "REVIEW_DAYS",
+}
+FLOAT_SETTINGS = {"DEDUP_WAIT_SECONDS", "REVIEW_LOW_SCORE", "REVIEW_GROUP_SIMILARITY"}
+BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER"}
 
 
 def load_settings(overrides=None):
@@ -49,6 +77,8 @@ def load_settings(overrides=None):
             settings[name] = int(raw)
         elif name in FLOAT_SETTINGS:
             settings[name] = float(raw)
+        elif name in BOOL_SETTINGS:
+            settings[name] = raw.strip().lower() in ("1", "true", "yes", "on")
         else:
             settings[name] = raw
     settings.update(overrides or {})

@@ -1,18 +1,28 @@
 """What to say: turns one user message into one reply.
 
-Knows retrieval (through the live index) and storage, never the wire protocol: the
-webhook and the staff "try it" page call the same `Dialogue.respond`.
+Knows retrieval (through the live index), the fraud alarm and storage (conversation
+state, feedback), never the wire protocol: the webhook and the staff "try it" page call
+the same `Dialogue.respond`.
 """
 
+import datetime
 import re
+import time
 from dataclasses import dataclass
 
-from . import texts
+from . import conversation, texts
+from .privacy import mask_numbers, user_hash
 from .retriever import ANSWER, CHOOSE
+from .usage import LOCAL_TZ
 
 # Messages longer than this are matched on their beginning: a question does not need
 # more, and it keeps matching fast whatever arrives.
 MATCH_CHARS = 300
+# WeChat shows at most 2,048 bytes of a text reply; a page leaves room for its footer.
+PAGE_BYTES = 1900
+CHOICE_SECONDS = 10 * 60
+PAGES_SECONDS = 30 * 60
+FEEDBACK_SECONDS = 30 * 60
 
 TOPICS = {
     "1": ("smartphone", "手机和微信"),
@@ -21,7 +31,7 @@ TOPICS = {
     "4": ("rumour", "辟谣"),
     "5": ("services", "便民电话"),
 }
-# Custom-menu CLICK keys (see `menu.json`) and topic words typed by users.
+# Custom-menu CLICK keys (menu.json) and topic words typed by users.
 MENU_KEYS = {
     "TOPIC_PHONE": "1",
     "TOPIC_FRAUD": "2",
@@ -33,6 +43,7 @@ TOPIC_WORDS = {
     "手机": "1",
     "微信": "1",
     "手机和微信": "1",
+    "用手机": "1",
     "防诈骗": "2",
     "诈骗": "2",
     "防骗": "2",
@@ -44,9 +55,26 @@ TOPIC_WORDS = {
     "便民电话": "5",
     "电话": "5",
     "热线": "5",
+    "便民服务": "5",
 }
-MENU_WORDS = {"菜单", "帮助", "你好", "您好", "在吗", "hi", "hello", "?", "？", "menu"}
-_PUNCT = re.compile(r"[\s，。！？!?,.~～、]+")
+MENU_WORDS = {"菜单", "帮助", "你好", "您好", "在吗", "在不在", "hi", "hello", "menu", "开始"}
+HUMAN_WORDS = {"人工", "客服", "找人", "人工服务", "转人工", "真人", "找客服", "工作人员"}
+MORE_WORDS = {"继续", "下一页", "还有呢", "接着说", "后面呢", "下一部分", "继续说"}
+USEFUL_WORDS = {"有用", "有帮助", "有效", "管用", "好用"}
+USELESS_WORDS = {"没用", "没有用", "无用", "不管用", "没帮助", "不对", "答非所问"}
+SMALL_TALK = {
+    "thanks": {"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "辛苦了", "太感谢了"},
+    "who": {"你是谁", "你是哪个", "你叫什么", "你是什么", "你是机器人吗", "你是人吗"},
+    "meal": {"你吃饭了吗", "吃了吗", "吃饭了吗", "你吃了吗", "吃饭没"},
+    "morning": {"早上好", "早", "早安", "上午好"},
+    "night": {"晚上好", "晚安", "下午好"},
+    "bye": {"再见", "拜拜", "拜", "下次聊"},
+    "ok": {"好的", "好", "知道了", "晓得了", "明白了", "嗯", "哦", "ok", "好嘞", "行"},
+    "praise": {"你真棒", "真厉害", "你真好", "不错"},
+}
+_PUNCT = re.compile(r"[\s，。！？!?,.~～、…:：;；\"“”'‘’()（）]+")
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CHOICE = re.compile(r"^(?:第|选|选择)?([1-6一二两三四五六])(?:个|号|条)?$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +92,7 @@ class Message:
 @dataclass(frozen=True)
 class Reply:
     text: str  # "" means nothing is shown to the user
-    outcome: str  # answered, choice, fallback, greeting, menu, topic, media, event, ...
+    outcome: str  # answered, choice, fallback, alarm, greeting, menu, topic, media, ...
     entry_id: str = None
     score: float = None
     category: str = None
@@ -73,20 +101,116 @@ class Reply:
     hits: tuple = ()  # the retriever's ranked hits, for staff pages (runners-up)
 
 
+def _key(text):
+    return _PUNCT.sub("", text or "").lower()
+
+
+def choice_number(text):
+    """1–6 from '2', '２', '第二个', '选3'; None for anything else."""
+    match = _CHOICE.match(_key(text).translate(str.maketrans("１２３４５６", "123456")))
+    if not match:
+        return None
+    token = match.group(1)
+    return int(token) if token.isdigit() else _NUMERALS[token]
+
+
+def small_talk_kind(key):
+    for kind, phrases in SMALL_TALK.items():
+        if key in phrases:
+            return kind
+    return None
+
+
+def paginate(text, limit=PAGE_BYTES):
+    """Split at line (step) boundaries so every page fits the reply limit."""
+    pages, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line.encode("utf-8")) > limit:  # one very long line: cut it
+            cut = line.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+            if current:
+                pages.append(current)
+                current = ""
+            pages.append(cut)
+            line = line[len(cut) :]
+        if len((current + line).encode("utf-8")) > limit:
+            pages.append(current)
+            current = ""
+        current += line
+    if current:
+        pages.append(current)
+    return [p.strip("\n") for p in pages if p.strip()]
+
+
 class Dialogue:
-    def __init__(self, index):
+    def __init__(self, index, alarm, settings):
         self.index = index
+        self.alarm = alarm
+        self.settings = settings
+        self._most_asked = {}
 
     def respond(self, message, db, open_db=None):
-        kind = message.kind
+        """The reply; conversation state and feedback are written to db (not committed)."""
+        turn = _Turn(self, message, db, open_db)
+        reply = turn.reply()
+        conversation.save(db, turn.user, turn.state, turn.now)
+        # Never echo back a phone, ID-card or bank-card number the user typed.
+        return _masked(reply)
+
+    def most_asked(self, db, category, limit, days=90, cache_seconds=600):
+        """The category's most answered entries lately; counted at most every 10 minutes."""
+        cached = self._most_asked.get(category)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        since = (datetime.datetime.now(LOCAL_TZ) - datetime.timedelta(days=days)).date()
+        ids = [
+            row["entry_id"]
+            for row in db.query(
+                "select entry_id, count(*) as n from messages where day >= ? and category = ?"
+                " and entry_id is not null group by entry_id order by n desc limit ?",
+                [since.isoformat(), category, limit],
+            )
+        ]
+        self._most_asked[category] = (time.monotonic() + cache_seconds, ids)
+        return ids
+
+    def human_contact(self):
+        parts = [
+            v for v in (self.settings.get("SERVICE_HOURS"), self.settings.get("SERVICE_PHONE")) if v
+        ]
+        return "\n".join(parts)
+
+
+def _masked(reply):
+    masked = mask_numbers(reply.text)
+    if masked == reply.text:
+        return reply
+    return Reply(**{**reply.__dict__, "text": masked})
+
+
+class _Turn:
+    """One message's handling, with the user's state loaded."""
+
+    def __init__(self, dialogue, message, db, open_db):
+        self.dialogue = dialogue
+        self.message = message
+        self.db = db
+        self.open_db = open_db
+        self.now = time.time()
+        self.user = user_hash(message.user, dialogue.settings["USER_HASH_KEY"])
+        self.state = conversation.load(db, self.user, self.now)
+
+    @property
+    def snapshot(self):
+        return self.dialogue.index.current(self.db, self.open_db)
+
+    def reply(self):
+        kind = self.message.kind
         if kind == "event":
-            return self._event(message, db, open_db)
-        if kind == "voice":
-            if not message.text.strip():
-                return Reply(texts.VOICE_UNRECOGNISED, "voice_unrecognised")
-            return self._text(message.text, db, open_db)
-        if kind == "text":
-            return self._text(message.text, db, open_db)
+            return self.event()
+        if kind == "voice" and not self.message.text.strip():
+            return Reply(texts.VOICE_UNRECOGNISED, "voice_unrecognised")
+        if kind in ("text", "voice"):
+            return self.text(self.message.text)
         if kind == "image":
             return Reply(texts.IMAGE, "media")
         if kind in ("video", "shortvideo"):
@@ -94,86 +218,211 @@ class Dialogue:
         if kind == "location":
             return Reply(texts.LOCATION, "media")
         if kind == "link":
-            return self._link(message, db, open_db)
+            return self.link(self.message.text)
         # A type WeChat added after this code was written: show nothing, never an error.
         return Reply("", "unknown")
 
     # -- events ------------------------------------------------------------------------
 
-    def _event(self, message, db, open_db):
-        event = message.event
+    def event(self):
+        event = self.message.event
         if event in ("subscribe", "subscribe_scan", "scan"):
+            self.state.pop("choices", None)
             return Reply(texts.WELCOME, "greeting")
         if event == "click":
-            topic = MENU_KEYS.get(message.event_key)
+            topic = MENU_KEYS.get(self.message.event_key)
             if topic:
-                return self._topic(topic, db, open_db)
+                return self.topic(topic)
+            if self.message.event_key == "HUMAN":
+                return self.human()
+            self.state.pop("choices", None)
             return Reply(texts.MENU, "menu")
         # unsubscribe, view and everything else: nothing to show.
         return Reply("", "event")
 
     # -- text --------------------------------------------------------------------------
 
-    def _text(self, text, db, open_db):
+    def text(self, text):
         text = (text or "").strip()
-        if not text:
+        key = _key(text)
+        if not key:
             return Reply(texts.EMPTY, "empty")
-        key = _PUNCT.sub("", text).lower()
+        number = choice_number(text)
+        if number is not None and "choices" in self.state:
+            return self.chosen(number)
+        if key in MORE_WORDS:
+            return self.next_page()
+        if key in USEFUL_WORDS | USELESS_WORDS and "last" in self.state:
+            return self.feedback(useful=key in USEFUL_WORDS)
+        if key in HUMAN_WORDS:
+            return self.human()
         if key in MENU_WORDS:
+            self.state.pop("choices", None)
             return Reply(texts.MENU, "menu")
         topic = key if key in TOPICS else TOPIC_WORDS.get(key)
         if topic:
-            return self._topic(topic, db, open_db)
+            return self.topic(topic)
+        if self.dialogue.alarm.is_alarm(text[:MATCH_CHARS]):
+            return self.fraud_alarm(text)
+        talk = small_talk_kind(key)
+        if talk:
+            return Reply(texts.SMALL_TALK[talk], "smalltalk")
+        return self.search(text)
+
+    def search(self, text):
         prefix = texts.TOO_LONG_NOTE if len(text) > MATCH_CHARS else ""
-        snapshot = self.index.current(db, open_db)
-        decision = snapshot.retriever.decide(text[:MATCH_CHARS])
-        if decision.action in (ANSWER, CHOOSE):
-            hit = decision.best
-            entry = snapshot.entry(hit.id)
-            return Reply(
-                prefix + entry.answer + texts.FOOTER,
-                "answered",
-                entry_id=entry.id,
-                score=hit.score,
-                category=entry.category,
-            )
+        decision = self.snapshot.retriever.decide(text[:MATCH_CHARS])
+        hits = decision.hits
+        if decision.action == ANSWER:
+            return self.answer(decision.best.id, decision.best.score, text, prefix, hits)
+        if decision.action == CHOOSE:
+            return self.offer([h.id for h in hits], text, hits)
+        self.state.pop("choices", None)
         best = decision.best
-        return Reply(texts.FALLBACK, "fallback", score=best.score if best else None)
+        return Reply(texts.FALLBACK, "fallback", score=best.score if best else None, hits=hits)
 
-    def _link(self, message, db, open_db):
-        """A forwarded article: its title may match a rumour entry."""
-        if message.text.strip():
-            snapshot = self.index.current(db, open_db)
-            decision = snapshot.retriever.decide(message.text[:MATCH_CHARS])
-            if decision.action == ANSWER:
-                entry = snapshot.entry(decision.best.id)
-                if entry.category == "rumour":
-                    return Reply(
-                        entry.answer + texts.FOOTER,
-                        "answered",
-                        entry_id=entry.id,
-                        score=decision.best.score,
-                        category=entry.category,
-                    )
-        return Reply(texts.LINK, "media")
+    def answer(
+        self,
+        entry_id,
+        score,
+        question,
+        prefix="",
+        hits=(),
+        outcome="answered",
+        lead="",
+        alarm=False,
+    ):
+        entry = self.snapshot.entry(entry_id)
+        self.state.pop("choices", None)
+        self.state["last"] = conversation.part(
+            {"entry": entry.id, "question": mask_numbers(question)[:500]},
+            FEEDBACK_SECONDS,
+            self.now,
+        )
+        body = lead + prefix + entry.answer
+        text = self.paged(body, texts.FOOTER)
+        return Reply(
+            text,
+            outcome,
+            entry_id=entry.id,
+            score=score,
+            category=entry.category,
+            hits=hits,
+            alarm=alarm,
+        )
 
-    def _topic(self, number, db, open_db, limit=6):
+    def paged(self, body, footer):
+        """The first page of body (with footer when it is the only one); the rest waits
+        for 继续."""
+        if len((body + footer).encode("utf-8")) <= PAGE_BYTES + 100:
+            self.state.pop("pages", None)
+            return body + footer
+        pages = paginate(body, PAGE_BYTES - len(texts.MORE.encode("utf-8")))
+        self.state["pages"] = conversation.part(
+            {"rest": pages[1:], "footer": footer}, PAGES_SECONDS, self.now
+        )
+        return pages[0] + texts.MORE
+
+    def next_page(self):
+        pages = self.state.get("pages")
+        if not pages or not pages["rest"]:
+            return Reply(texts.NO_MORE, "page")
+        page, rest = pages["rest"][0], pages["rest"][1:]
+        if rest:
+            self.state["pages"] = conversation.part(dict(pages, rest=rest), PAGES_SECONDS, self.now)
+            return Reply(page + texts.MORE, "page")
+        self.state.pop("pages", None)
+        return Reply(page + pages["footer"], "page")
+
+    def offer(self, ids, question, hits=()):
+        snapshot = self.snapshot
+        ids = [i for i in ids if snapshot.entry(i)]
+        self.state["choices"] = conversation.part(
+            {"ids": ids, "question": mask_numbers(question)[:500]}, CHOICE_SECONDS, self.now
+        )
+        options = "\n".join(f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1))
+        best = hits[0] if hits else None
+        return Reply(
+            texts.CHOOSE.format(options=options),
+            "choice",
+            score=best.score if best else None,
+            hits=hits,
+        )
+
+    def chosen(self, number):
+        choices = self.state.pop("choices")
+        ids = choices["ids"]
+        if not 1 <= number <= len(ids) or self.snapshot.entry(ids[number - 1]) is None:
+            self.state["choices"] = choices
+            options = "、".join(str(n) for n in range(1, len(ids) + 1))
+            return Reply(f"请回复 {options} 中的一个数字。", "choice")
+        return self.answer(ids[number - 1], None, choices.get("question", ""), outcome="chosen")
+
+    def topic(self, number, limit=6):
         category, title = TOPICS[number]
-        snapshot = self.index.current(db, open_db)
-        popular = [
-            row["entry_id"]
-            for row in db.query(
-                "select entry_id, count(*) as n from messages where category = ?"
-                " and entry_id is not null group by entry_id order by n desc limit ?",
-                [category, limit],
-            )
-        ]
-        ids = [i for i in popular if snapshot.entry(i)]
+        snapshot = self.snapshot
+        ids = [i for i in self.dialogue.most_asked(self.db, category, limit) if snapshot.entry(i)]
         for entry in snapshot.entries.values():
             if len(ids) >= limit:
                 break
             if entry.category == category and entry.id not in ids:
                 ids.append(entry.id)
-        lines = [f"· {snapshot.entry(i).question}" for i in ids]
-        body = texts.TOPIC_HEADER.format(title=title) + "\n".join(lines)
-        return Reply(body + "\n直接把问题发给我就行。", "topic", category=category)
+        self.state["choices"] = conversation.part(
+            {"ids": ids, "question": ""}, CHOICE_SECONDS, self.now
+        )
+        options = "\n".join(f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1))
+        return Reply(texts.TOPIC.format(title=title, options=options), "topic", category=category)
+
+    def fraud_alarm(self, text):
+        decision = self.snapshot.retriever.decide(text[:MATCH_CHARS])
+        for hit in decision.hits:
+            entry = self.snapshot.entry(hit.id)
+            if hit.score >= self.snapshot.retriever.threshold and entry.category == "fraud":
+                return self.answer(
+                    entry.id,
+                    hit.score,
+                    text,
+                    hits=decision.hits,
+                    outcome="alarm",
+                    lead=texts.ALARM + "\n\n",
+                    alarm=True,
+                )
+        self.state.pop("choices", None)
+        return Reply(texts.ALARM, "alarm", category="fraud", alarm=True, hits=decision.hits)
+
+    def feedback(self, useful):
+        last = self.state.pop("last")
+        local = datetime.datetime.now(LOCAL_TZ)
+        self.db.execute(
+            "insert into feedback (ts, day, user_hash, entry_id, useful, question)"
+            " values (?, ?, ?, ?, ?, ?)",
+            [
+                local.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+                local.date().isoformat(),
+                self.user,
+                last["entry"],
+                int(useful),
+                last["question"],
+            ],
+        )
+        text = texts.THANKS_USEFUL if useful else texts.THANKS_USELESS
+        return Reply(text, "feedback", entry_id=last["entry"])
+
+    def human(self):
+        self.state.pop("choices", None)
+        if self.dialogue.settings.get("HUMAN_TRANSFER"):
+            return Reply(texts.HUMAN_TRANSFERRED, "human", transfer=True)
+        contact = self.dialogue.human_contact()
+        if contact:
+            return Reply(texts.HUMAN_OFFLINE.format(contact=contact), "human")
+        return Reply(texts.HUMAN_NO_CONTACT, "human")
+
+    def link(self, title):
+        """A forwarded article: its title may match a rumour entry."""
+        if title.strip():
+            decision = self.snapshot.retriever.decide(title[:MATCH_CHARS])
+            if decision.action == ANSWER:
+                entry = self.snapshot.entry(decision.best.id)
+                if entry.category == "rumour":
+                    return self.answer(entry.id, decision.best.score, title, hits=decision.hits)
+        return Reply(texts.LINK, "media")

@@ -3,9 +3,11 @@
 import logging
 import threading
 import time
+from pathlib import Path
 
 from . import db as database
 from . import knowledge
+from .alarm import FraudAlarm
 from .dialog import Dialogue
 from .index import LiveIndex
 from .kbcheck import check
@@ -37,7 +39,8 @@ class Services:
         )
         self.index = LiveIndex(self.analyzer, background=settings.get("INDEX_BACKGROUND", True))
         self.index.build(self.db())
-        self.dialogue = Dialogue(self.index)
+        alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_signals.yaml")
+        self.dialogue = Dialogue(self.index, alarm, settings)
         self.startup_seconds = time.monotonic() - started
 
     def db(self):
@@ -48,5 +51,8 @@ class Services:
         return conn
 
     def respond(self, message):
+        """The dialogue's reply; its conversation state and feedback are committed."""
         db = self.db()
-        return self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))
+        reply = self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))
+        db.conn.commit()
+        return reply

@@ -43,14 +43,16 @@ class Incoming:
 
     @property
     def dedup_key(self):
-        """MsgId for messages; sender + CreateTime + event for events (they have no id)."""
+        """MsgId for messages; for events (they have no id) sender + CreateTime + event
+        and its key, since two menu clicks can fall in one second."""
         msg = self.message
         msg_id = getattr(msg, "id", None)
         if msg_id:
             return f"msg:{msg_id}"
         event = getattr(msg, "event", "") or msg.type
+        key = getattr(msg, "key", "") or ""
         sender = hashlib.sha256(msg.source.encode("utf-8")).hexdigest()[:16]
-        return f"evt:{sender}:{int(msg.create_time.timestamp())}:{event}"
+        return f"evt:{sender}:{int(msg.create_time.timestamp())}:{event}:{key}"
 
 
 class Protocol:
