@@ -14,14 +14,20 @@ from .retriever import Retriever
 NEAR_DUPLICATE = 0.9
 
 
-def confusable_pairs(entries, analyzer, threshold=NEAR_DUPLICATE):
-    """(a, b, ratio), each pair once: for a's title, b scores `ratio` × a's own score."""
+def confusable_pairs(entries, analyzer, threshold=NEAR_DUPLICATE, retriever=None):
+    """(a, b, ratio), each pair once: for a's title, b scores `ratio` × a's own score.
+
+    retriever: one already fitted on these entries (start-up reuses the live index's).
+    """
     if len(entries) < 2:
         return []
-    retriever = Retriever(analyzer).fit((e.id, e.all_phrasings) for e in entries)
+    if retriever is None:
+        retriever = Retriever(analyzer).fit((e.id, e.all_phrasings) for e in entries)
     position = {entry_id: i for i, entry_id in enumerate(retriever.ids)}
     best = {}
     for entry in entries:
+        if entry.id not in position:
+            continue
         scores = retriever.scores(entry.question)
         own = scores[position[entry.id]]
         if own <= 0:
@@ -53,13 +59,21 @@ def resource_problems(knowledge_dir):
     return problems
 
 
+def check_files(knowledge_dir):
+    """(entries, problems) of the files alone: schema, ids, sizes, language resources."""
+    entries, problems = load_directory(knowledge_dir)
+    return entries, problems + resource_problems(knowledge_dir)
+
+
+def confusable_problems(entries, analyzer, retriever=None):
+    origin = {e.id: e.origin_file for e in entries}
+    return [
+        f"{origin[a]}: {a}: title is too close to {b} ({origin[b]}), similarity {score:.2f}"
+        for a, b, score in confusable_pairs(entries, analyzer, retriever=retriever)
+    ]
+
+
 def check(knowledge_dir, analyzer):
     """(entries, problems): every problem names its file and entry id."""
-    entries, problems = load_directory(knowledge_dir)
-    problems += resource_problems(knowledge_dir)
-    origin = {e.id: e.origin_file for e in entries}
-    for a, b, score in confusable_pairs(entries, analyzer):
-        problems.append(
-            f"{origin[a]}: {a}: title is too close to {b} ({origin[b]}), similarity {score:.2f}"
-        )
-    return entries, problems
+    entries, problems = check_files(knowledge_dir)
+    return entries, problems + confusable_problems(entries, analyzer)

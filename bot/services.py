@@ -10,7 +10,7 @@ from . import knowledge
 from .alarm import FraudAlarm
 from .dialog import Dialogue
 from .index import LiveIndex
-from .kbcheck import check
+from .kbcheck import check_files, confusable_problems
 from .nlp import Analyzer
 from .wechat import Protocol
 
@@ -24,7 +24,7 @@ class Services:
         self.db_path = settings["BOT_DATABASE"]
         self._local = threading.local()
         self.analyzer = Analyzer.from_directory(settings["KNOWLEDGE_DIR"])
-        entries, problems = check(settings["KNOWLEDGE_DIR"], self.analyzer)
+        entries, problems = check_files(settings["KNOWLEDGE_DIR"])
         if problems:
             raise knowledge.KnowledgeError(problems)
         with database.file_lock(self.db_path):
@@ -38,7 +38,11 @@ class Services:
             settings["WECHAT_TIMESTAMP_WINDOW"],
         )
         self.index = LiveIndex(self.analyzer, background=settings.get("INDEX_BACKGROUND", True))
-        self.index.build(self.db())
+        snapshot = self.index.build(self.db())
+        # The near-duplicate check reuses the live index instead of fitting another.
+        problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
+        if problems:
+            raise knowledge.KnowledgeError(problems)
         alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_signals.yaml")
         self.dialogue = Dialogue(self.index, alarm, settings)
         self.startup_seconds = time.monotonic() - started
