@@ -22,8 +22,18 @@ _CALM_QUESTION = re.compile(
 # A story that ends "是不是真的" is still a story; calm questions are short.
 CALM_QUESTION_CHARS = 24
 
-# A hypothetical ("要是有人让我转账，是不是骗子"): a calm question whatever follows.
-_HYPOTHETICAL = re.compile(r"^(要是|如果|假如|万一|假设)|有没有.{0,10}这种|这种东西|是不是肯定")
+# Not happening now: a hypothetical, something already refused or long past, hearsay,
+# or a question about what a thing is. Calm, unless the user is clearly in it now.
+_NOT_NOW = re.compile(
+    r"^(要是|如果|假如|万一|假设)|有没有.{0,10}这种|这种东西|是不是肯定|"
+    r"我?没理|直接(挂|删|拉黑)|没上当|没有上当|没转|拒绝了|"
+    r"去年|前几年|以前有|上个月|那次|"
+    r"^听说|我听说|听人说|听别人说|电视里|电视上|新闻里|新闻上|广播里|海报|"
+    r"是啥意思|是么子东西|到底是|一般怎么|靠谱吗|值钱吗|只是想了解|要注意|注意啥|注意么子"
+)
+# Family asking in person is not a stranger acting on the user.
+_FAMILY_ASKS = re.compile(r"(儿子|女儿|闺女|孙子|孙女|外孙|老伴|女婿|儿媳)(叫|让|要)我")
+_NOW = re.compile(r"(现在|正在|还在|等我|马上|这会|刚刚|刚才)")
 
 # Someone acting on this very user: overrides the calm-question form.
 _ACTING_ON_ME = re.compile(
@@ -43,10 +53,10 @@ class FraudAlarm:
         return cls(data["someone_is_acting"], data["risky_move"], data["alarm_alone"])
 
     def is_alarm(self, text):
-        text = basic_normalise(text).replace(" ", "")
+        text = _FAMILY_ASKS.sub("", basic_normalise(text).replace(" ", ""))
         if not text:
             return False
-        if _HYPOTHETICAL.search(text):
+        if _NOT_NOW.search(text) and not _NOW.search(text):
             return False
         if (
             len(text) <= CALM_QUESTION_CHARS
