@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.utils import murmurhash3_32
 
 ANSWER, CHOOSE, DECLINE = "answer", "choose", "decline"
 
@@ -74,15 +75,18 @@ def syllable_features(views):
 
 
 FEATURES = (word_features, char_features, syllable_features)
+HASH_FEATURES = 2**20  # per view; collisions are rare at this size
 
 
 class _Index:
     """One TF-IDF matrix over several views, L2-normalised per view and weighted.
 
-    Queries are vectorised with scikit-learn's fitted vocabulary and idf directly: its
-    transform() spends more time validating input than the matching takes. A feature
-    the index never saw counts with the highest idf in the query's length, so a question
-    mostly about unknown things scores low.
+    Features are hashed (scikit-learn's HashingVectorizer, then TfidfTransformer), so a
+    large index needs no vocabulary to build and sort. A feature the index never saw
+    keeps the highest idf: it still counts in the query's length, so a question mostly
+    about unknown things scores low. Queries are vectorised here directly, with the
+    same hash and idf: scikit-learn's transform() spends more time validating input than
+    the matching takes.
     """
 
     def __init__(self, weights):
@@ -90,33 +94,34 @@ class _Index:
         self.weights = [w / total for w in weights]
 
     def fit(self, views):
-        vectorizers = [
-            TfidfVectorizer(analyzer=f, sublinear_tf=True, dtype=np.float32) for f in FEATURES
-        ]
-        blocks = [v.fit_transform(views) * w for v, w in zip(vectorizers, self.weights)]
+        blocks, self.idfs = [], []
+        for feature, weight in zip(FEATURES, self.weights):
+            hasher = HashingVectorizer(
+                analyzer=feature,
+                n_features=HASH_FEATURES,
+                alternate_sign=False,
+                norm=None,
+                dtype=np.float32,
+            )
+            counts = hasher.transform(views)
+            tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+            blocks.append(tfidf.transform(counts) * weight)
+            self.idfs.append(tfidf.idf_.astype(np.float32))
         self.matrix = sp.hstack(blocks, format="csc")
-        offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
-        self.spaces = [
-            (f, v.vocabulary_, v.idf_, float(v.idf_.max()), int(o), w)
-            for f, v, o, w in zip(FEATURES, vectorizers, offsets, self.weights)
-        ]
         return self
 
     def scores(self, views):
         """Cosine similarity of the query to every row."""
         columns, values = [], []
-        for feature, vocabulary, idf, unseen_idf, offset, weight in self.spaces:
-            found, unseen = [], 0.0
-            for term, n in Counter(feature(views)).items():
-                j = vocabulary.get(term)
-                if j is None:
-                    unseen += ((1.0 + math.log(n)) * unseen_idf) ** 2
-                else:
-                    found.append((j, (1.0 + math.log(n)) * idf[j]))
-            if found:
-                norm = math.sqrt(sum(x * x for _, x in found) + unseen)
-                columns.extend(offset + j for j, _ in found)
-                values.extend(weight * x / norm for _, x in found)
+        for number, (feature, idf, weight) in enumerate(zip(FEATURES, self.idfs, self.weights)):
+            offset = number * HASH_FEATURES
+            counts = Counter(abs(murmurhash3_32(t, seed=0)) % HASH_FEATURES for t in feature(views))
+            if not counts:
+                continue
+            found = [(j, (1.0 + math.log(n)) * float(idf[j])) for j, n in counts.items()]
+            norm = math.sqrt(sum(x * x for _, x in found))
+            columns.extend(offset + j for j, _ in found)
+            values.extend(weight * x / norm for _, x in found)
         if not columns:
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
         # Touch only the columns the query has: an inverted-index product.
@@ -135,7 +140,7 @@ class Retriever:
     """
 
     def __init__(
-        self, analyzer, threshold=0.139, margin=0.04, weights=(1.0, 1.0, 1.5), entry_weight=0.8
+        self, analyzer, threshold=0.134, margin=0.04, weights=(1.0, 1.0, 1.5), entry_weight=0.8
     ):
         self.analyzer = analyzer
         self.threshold = threshold
