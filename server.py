@@ -23,7 +23,7 @@ def main():
         f"  knowledge: {settings['KNOWLEDGE_DIR']}"
         f" ({len(services.index.current(services.db()).entries)} entries)\n"
         f"  ready in:  {services.startup_seconds:.1f} s\n"
-        "Try it:    python -m bot.ask '微信怎么视频通话'\n",
+        "Try it:    ./dev ask '微信怎么视频通话'   (in another terminal)\n",
         flush=True,
     )
     app.run(host="127.0.0.1", port=port, threaded=True)
