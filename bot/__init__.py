@@ -34,6 +34,10 @@ def create_app(config=None, strict=True):
     from . import cli, errors, webhook
 
     app.register_blueprint(webhook.bp)
+    from . import auth, staff
+
+    auth.register(app)  # login, sessions, CSRF, `users` commands
+    staff.register(app)  # /staff pages, `kb export`
     errors.register(app)
     cli.register(app)
     logging.getLogger("bot").setLevel(logging.INFO)

@@ -133,3 +133,53 @@ def m006_fraud_alarm_flag(db):
     # 1 when the message showed a scam in progress and the reply led with the alarm.
     db["messages"].add_column("alarm", int, not_null_default=0)
     db["messages"].create_index(["alarm", "day"])
+
+
+@migrations()
+def m101_staff_users(db):
+    # Staff accounts for the web pages: role is viewer, editor or admin; never a
+    # plain password, only werkzeug's salted hash.
+    db["users"].create(
+        {
+            "name": str,
+            "role": str,
+            "password_hash": str,
+            "active": int,
+            "created_at": str,
+            "created_by": str,
+            "last_login_at": str,
+            "failed_logins": int,
+            "locked_until": float,
+        },
+        pk="name",
+        not_null={"role", "password_hash"},
+        defaults={"active": 1, "failed_logins": 0, "locked_until": 0.0},
+    )
+
+
+@migrations()
+def m102_entry_revisions(db):
+    # Every staff change to an entry: who, when, what, and the whole entry after it.
+    db["revisions"].create(
+        {
+            "id": int,
+            "entry_id": str,
+            "ts": str,  # ISO-8601 UTC
+            "user": str,
+            "action": str,  # import, create, edit, phrasing, retire, restore, rollback
+            "snapshot": str,  # JSON of the entries row after the change
+            "note": str,
+        },
+        pk="id",
+    )
+    db["revisions"].create_index(["entry_id", "id"])
+
+
+@migrations()
+def m103_review_handled(db):
+    # Review-queue questions staff have dealt with (dismissed, added as a phrasing,
+    # turned into an entry), by their normalised text; later askings show again.
+    db["review_handled"].create(
+        {"key": str, "ts": str, "user": str, "action": str, "entry_id": str},
+        pk="key",
+    )

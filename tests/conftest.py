@@ -1,5 +1,6 @@
 """Fixtures in the Flask tutorial's manner: each test builds the app on its own database."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,55 @@ def wechat():
 @pytest.fixture
 def db(app):
     return app.extensions["silverhelper"].db()
+
+
+# --- staff accounts (bot/auth.py) -------------------------------------------------------
+
+STAFF_PASSWORD = "correct-horse-42"
+_CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(app, name, role="editor", password=STAFF_PASSWORD):
+    """Create a staff account straight in the app's database."""
+    from bot import auth
+
+    db = app.extensions["silverhelper"].db()
+    auth.create_user(db, name, role, password, by="test")
+    db.conn.commit()
+    return name
+
+
+def csrf_token(client, page="/login"):
+    """The CSRF token of the client's session, read from a page's form as a browser would."""
+    response = client.get(page)
+    found = _CSRF_INPUT.search(response.get_data(as_text=True))
+    assert found, f"no CSRF token on {page}"
+    return found.group(1)
+
+
+def login(client, name, password=STAFF_PASSWORD):
+    """Log in through the real form, CSRF token included; returns the response."""
+    token = csrf_token(client)
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+
+
+def post_form(client, url, data=None, page="/login", **kwargs):
+    """POST a form with the session's CSRF token added."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page))
+    return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def logged_in_client(app):
+    """logged_in_client(role) → a test client of `app` logged in as a new user of that role."""
+
+    def make(role="editor", name=None):
+        name = name or f"{role}1"
+        make_user(app, name, role)
+        client = app.test_client()
+        response = login(client, name)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make

@@ -1,0 +1,68 @@
+"""Try it: a message goes through the same dialogue code as the webhook; the page shows
+the reply, the matched entry, its score and the runners-up. Nothing is written to the
+residents' usage log or feedback."""
+
+from flask import render_template, request
+
+from .. import knowledge
+from ..auth import current_user
+from ..dialog import Message
+from ..privacy import user_hash
+from . import bp, services
+
+OUTCOME_NAMES = {
+    "answered": "回答了",
+    "choice": "请用户选择",
+    "fallback": "没答上（婉拒）",
+    "alarm": "防诈骗提醒",
+    "greeting": "欢迎语",
+    "menu": "菜单",
+    "topic": "话题列表",
+    "smalltalk": "寒暄",
+    "human": "转人工",
+    "feedback": "收到评价",
+    "page": "长回答的下一页",
+    "empty": "空消息",
+    "media": "图片、语音等",
+}
+MAX_CHARS = 1000
+
+
+def _fresh_snapshot(services_, db):
+    """Staff expect their change at once: rebuild here if the index is behind."""
+    snapshot = services_.index.current(db)
+    if snapshot.version != knowledge.kb_version(db):
+        snapshot = services_.index.build(db)
+    return snapshot
+
+
+@bp.get("/try")
+def try_it():
+    return render_template("staff/try.html", text=request.args.get("q", "")[:MAX_CHARS])
+
+
+@bp.post("/try")
+def try_it_send():
+    services_ = services()
+    db = services_.db()
+    text = request.form.get("text", "")[:MAX_CHARS]
+    snapshot = _fresh_snapshot(services_, db)
+    user = "staff:" + current_user()["name"]
+    reply = services_.respond(Message(user=user, kind="text", text=text))
+    # A 有用/没用 typed here is staff testing, not a resident's judgement: drop it.
+    db.execute(
+        "delete from feedback where user_hash = ?",
+        [user_hash(user, services_.settings["USER_HASH_KEY"])],
+    )
+    db.conn.commit()
+    hits = list(reply.hits) or (snapshot.retriever.search(text[:300], 5) if text.strip() else [])
+    runners = [(snapshot.entry(h.id), h.score) for h in hits if snapshot.entry(h.id)]
+    return render_template(
+        "staff/try.html",
+        text=text,
+        reply=reply,
+        outcome=OUTCOME_NAMES.get(reply.outcome, reply.outcome),
+        matched=snapshot.entry(reply.entry_id) if reply.entry_id else None,
+        runners=runners,
+        threshold=snapshot.retriever.threshold,
+    )
