@@ -38,6 +38,9 @@ def create_app(config=None, strict=True):
 
     auth.register(app)  # login, sessions, CSRF, `users` commands
     staff.register(app)  # /staff pages, `kb export`
+    from . import reports
+
+    reports.register(app)  # /reports pages, `report` and `purge-text` commands
     errors.register(app)
     cli.register(app)
     logging.getLogger("bot").setLevel(logging.INFO)

@@ -1,0 +1,445 @@
+"""The report's figures for a date range, read from the usage log and its summaries.
+
+Counts come from the `report_*` tables that triggers keep current on every logged
+message (see migration m201), so a range of a year costs a few thousand summary rows,
+not a million log rows. Only the unanswered questions and the fraud alarms read the log
+itself, through its (outcome, day) and (alarm, day) indexes. Dates are local
+(Asia/Shanghai), the log's `day` column, both ends included.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from ..grouping import group_questions
+from ..knowledge import CATEGORY_NAMES
+from ..usage import LOCAL_TZ
+
+# A range longer than this is shown by week rather than by day.
+WEEKLY_AFTER_DAYS = 62
+# How many distinct unanswered wordings are grouped (the most asked first).
+UNANSWERED_WORDINGS = 2000
+MAX_RANGE_DAYS = 3660
+
+
+class RangeError(ValueError):
+    """A date range a person typed that cannot be used; the message says why."""
+
+
+def today():
+    return datetime.datetime.now(LOCAL_TZ).date()
+
+
+def last_full_month(on=None):
+    first_this_month = (on or today()).replace(day=1)
+    last = first_this_month - datetime.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def month_range(text):
+    """(first day, last day) of a month written YYYY-MM."""
+    try:
+        first = datetime.date.fromisoformat(text.strip() + "-01")
+    except (ValueError, AttributeError):
+        raise RangeError(f"月份“{text}”看不懂，请写成 2025-10 这样") from None
+    following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return first, following - datetime.timedelta(days=1)
+
+
+def parse_range(start_text, end_text):
+    """The (start, end) dates of a request; both empty means last full month."""
+    if not (start_text or "").strip() and not (end_text or "").strip():
+        return last_full_month()
+    start, end = _parse_day(start_text, "开始"), _parse_day(end_text, "结束")
+    if start > end:
+        raise RangeError("开始日期晚于结束日期，请重新选择")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise RangeError("日期范围太长，请选择十年以内")
+    return start, end
+
+
+def _parse_day(text, which):
+    text = (text or "").strip()
+    if not text:
+        raise RangeError(f"请填写{which}日期")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise RangeError(f"{which}日期“{text[:20]}”看不懂，请写成 2025-10-01 这样") from None
+
+
+def _days(start, end):
+    return [start.isoformat(), end.isoformat()]
+
+
+# -- the figures ----------------------------------------------------------------------
+
+
+def overview(db, start, end):
+    """Headline counts: messages, users, follows, outcomes, alarms, feedback."""
+    counts = dict.fromkeys(
+        ("messages", "clicks", "follows", "unfollows", "answered", "choice", "fallback"), 0
+    )
+    counts["alarms"] = 0
+    for kind, outcome, alarm, n in db.execute(
+        "select kind, outcome, alarm, sum(n) from report_daily where day between ? and ?"
+        " group by kind, outcome, alarm",
+        _days(start, end),
+    ):
+        if kind == "message":
+            counts["messages"] += n
+            if outcome in ("answered", "choice", "fallback"):
+                counts[outcome] += n
+        elif kind == "click":
+            counts["clicks"] += n
+        elif kind == "follow":
+            counts["follows"] += n
+        elif kind == "unfollow":
+            counts["unfollows"] += n
+        if alarm:
+            counts["alarms"] += n
+    (counts["users"],) = db.execute(
+        "select count(distinct user_hash) from report_users where day between ? and ?",
+        _days(start, end),
+    ).fetchone()
+    useful = dict(
+        db.execute(
+            "select useful, count(*) from feedback where day between ? and ? group by useful",
+            _days(start, end),
+        ).fetchall()
+    )
+    counts["useful"], counts["not_useful"] = useful.get(1, 0), useful.get(0, 0)
+    return counts
+
+
+def by_category(db, start, end):
+    """Per category: questions answered and topic menus opened."""
+    figures = {name: {"answered": 0, "choice": 0, "topic": 0} for name in CATEGORY_NAMES}
+    for category, outcome, n in db.execute(
+        "select category, outcome, sum(n) from report_daily where day between ? and ?"
+        " and category != '' and outcome in ('answered', 'choice', 'topic')"
+        " group by category, outcome",
+        _days(start, end),
+    ):
+        figures.setdefault(category, {"answered": 0, "choice": 0, "topic": 0})[outcome] = n
+    return [{"category": c, "name": CATEGORY_NAMES.get(c, c), **f} for c, f in figures.items()]
+
+
+def top_entries(db, start, end, limit=20):
+    """The entries answered most often, with their 有用 / 没用 counts."""
+    rows = db.execute(
+        "select r.entry_id, sum(r.n) as n, e.question, e.category"
+        " from report_entries r left join entries e on e.id = r.entry_id"
+        " where r.day between ? and ? and r.outcome = 'answered'"
+        " group by r.entry_id order by n desc, r.entry_id limit ?",
+        [*_days(start, end), limit],
+    ).fetchall()
+    votes = _votes(db, start, end)
+    return [
+        {
+            "entry_id": entry_id,
+            "title": question or entry_id,
+            "category": CATEGORY_NAMES.get(category, category or ""),
+            "answered": n,
+            "useful": votes.get(entry_id, (0, 0))[0],
+            "not_useful": votes.get(entry_id, (0, 0))[1],
+        }
+        for entry_id, n, question, category in rows
+    ]
+
+
+def _votes(db, start, end):
+    votes = {}
+    for entry_id, useful, n in db.execute(
+        "select entry_id, useful, count(*) from feedback where day between ? and ?"
+        " and entry_id is not null group by entry_id, useful",
+        _days(start, end),
+    ):
+        up, down = votes.get(entry_id, (0, 0))
+        votes[entry_id] = (up + n, down) if useful else (up, down + n)
+    return votes
+
+
+def feedback_by_entry(db, start, end):
+    """有用 / 没用 for every entry that got any, the most judged first."""
+    votes = _votes(db, start, end)
+    titles = _titles(db, votes)
+    rows = [
+        {
+            "entry_id": entry_id,
+            "title": titles.get(entry_id, (entry_id, ""))[0],
+            "category": titles.get(entry_id, ("", ""))[1],
+            "useful": up,
+            "not_useful": down,
+            "useful_share": up / (up + down) if up + down else None,
+        }
+        for entry_id, (up, down) in votes.items()
+    ]
+    rows.sort(key=lambda r: (-(r["useful"] + r["not_useful"]), -r["not_useful"], r["entry_id"]))
+    return rows
+
+
+def _titles(db, entry_ids):
+    ids = list(entry_ids)
+    titles = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for entry_id, question, category in db.execute(
+            f"select id, question, category from entries where id in ({marks})", chunk
+        ):
+            titles[entry_id] = (question, CATEGORY_NAMES.get(category, category or ""))
+    return titles
+
+
+def unanswered(db, start, end, analyzer, limit=30, threshold=None):
+    """The most frequent questions the bot declined, similar wordings grouped."""
+    wordings = db.execute(
+        "select text, count(*) as n from messages where outcome = 'fallback'"
+        " and day between ? and ? and text is not null and text != ''"
+        " group by text order by n desc limit ?",
+        [*_days(start, end), UNANSWERED_WORDINGS],
+    ).fetchall()
+    kwargs = {} if threshold is None else {"threshold": threshold}
+    groups = group_questions(wordings, analyzer, **kwargs)
+    return [
+        {
+            "question": g.text,
+            "count": g.count,
+            "wordings": len(g.members),
+            "examples": "；".join(t for t, _ in g.members[1:4]),
+        }
+        for g in groups[:limit]
+    ]
+
+
+def alarms(db, start, end):
+    """Scam-in-progress alarms by the entry that answered them, and the whole count."""
+    rows = db.execute(
+        "select entry_id, count(*) as n from messages where alarm = 1 and day between ? and ?"
+        " group by entry_id order by n desc, entry_id",
+        _days(start, end),
+    ).fetchall()
+    titles = _titles(db, [entry_id for entry_id, _ in rows if entry_id])
+    return [
+        {
+            "entry_id": entry_id or "",
+            "title": titles.get(entry_id, (entry_id or "（未对应条目）", ""))[0],
+            "count": n,
+        }
+        for entry_id, n in rows
+    ]
+
+
+def trend(db, start, end):
+    """Messages, users, answered and declined per day, or per week for long ranges.
+
+    A week is named by its Monday; its users are counted once however many days they
+    came. Each week is one range query on the users summary's primary key, cheaper than
+    a date expression on every row.
+    """
+    weekly = (end - start).days + 1 > WEEKLY_AFTER_DAYS
+    labels = _period_labels(start, end, weekly)
+    figures = {label: _empty_period(label) for label in labels}
+
+    def period(day):
+        if not weekly:
+            return day
+        monday = datetime.date.fromisoformat(day)
+        return (monday - datetime.timedelta(days=monday.weekday())).isoformat()
+
+    for day, outcome, n in db.execute(
+        "select day, outcome, sum(n) from report_daily where day between ? and ?"
+        " and kind = 'message' group by day, outcome",
+        _days(start, end),
+    ):
+        row = figures[period(day)]
+        row["messages"] += n
+        if outcome in ("answered", "fallback"):
+            row[outcome] += n
+    if weekly:
+        for label in labels:
+            monday = datetime.date.fromisoformat(label)
+            first, last = max(monday, start), min(monday + datetime.timedelta(days=6), end)
+            (figures[label]["users"],) = db.execute(
+                "select count(distinct user_hash) from report_users where day between ? and ?",
+                _days(first, last),
+            ).fetchone()
+    else:
+        for day, n in db.execute(
+            "select day, count(*) from report_users where day between ? and ? group by day",
+            _days(start, end),
+        ):
+            figures[day]["users"] = n
+    return weekly, [figures[label] for label in labels]
+
+
+def _empty_period(label):
+    return {"period": label, "messages": 0, "users": 0, "answered": 0, "fallback": 0}
+
+
+def _period_labels(start, end, weekly):
+    """Every day (or every week's Monday) of the range, with or without messages."""
+    first = start - datetime.timedelta(days=start.weekday()) if weekly else start
+    step = datetime.timedelta(days=7 if weekly else 1)
+    labels, day = [], first
+    while day <= end:
+        labels.append(day.isoformat())
+        day += step
+    return labels
+
+
+def hourly(db, start, end):
+    """Messages by local hour of day, all 24 hours."""
+    counts = dict(
+        db.execute(
+            "select hour, sum(n) from report_hourly where day between ? and ? group by hour",
+            _days(start, end),
+        ).fetchall()
+    )
+    return [{"hour": h, "messages": counts.get(h, 0)} for h in range(24)]
+
+
+# -- the whole report, as tables ------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One table of the report, as shown on the page and exported."""
+
+    key: str  # file name and sheet id
+    title: str
+    headers: list
+    rows: list  # lists of values, in the order of headers
+    percent_columns: tuple = ()  # columns holding a 0–1 share
+
+
+@dataclass
+class Report:
+    start: datetime.date
+    end: datetime.date
+    overview: dict
+    weekly: bool
+    trend: list
+    hourly: list
+    categories: list
+    entries: list
+    feedback: list
+    unanswered: list
+    alarms: list
+    tables: list = field(default_factory=list)
+
+    def table(self, key):
+        return next((t for t in self.tables if t.key == key), None)
+
+
+OVERVIEW_LABELS = (
+    ("messages", "消息数"),
+    ("users", "使用人数"),
+    ("follows", "新关注"),
+    ("unfollows", "取消关注"),
+    ("clicks", "菜单点击"),
+    ("answered", "直接回答"),
+    ("choice", "给出选项"),
+    ("fallback", "未能回答"),
+    ("alarms", "防诈骗警报"),
+    ("useful", "有用"),
+    ("not_useful", "没用"),
+)
+
+
+def build(db, start, end, analyzer):
+    """Every figure of the report for the range, plus the same figures as tables."""
+    weekly, trend_rows = trend(db, start, end)
+    report = Report(
+        start=start,
+        end=end,
+        overview=overview(db, start, end),
+        weekly=weekly,
+        trend=trend_rows,
+        hourly=hourly(db, start, end),
+        categories=by_category(db, start, end),
+        entries=top_entries(db, start, end),
+        feedback=feedback_by_entry(db, start, end),
+        unanswered=unanswered(db, start, end, analyzer),
+        alarms=alarms(db, start, end),
+    )
+    report.tables = _tables(report)
+    return report
+
+
+def _tables(r):
+    period = "周（周一）" if r.weekly else "日期"
+    return [
+        Table(
+            "overview",
+            "总体情况",
+            ["指标", "数值"],
+            [[label, r.overview[key]] for key, label in OVERVIEW_LABELS],
+        ),
+        Table(
+            "trend",
+            "每周趋势" if r.weekly else "每日趋势",
+            [period, "消息数", "使用人数", "直接回答", "未能回答"],
+            [
+                [p["period"], p["messages"], p["users"], p["answered"], p["fallback"]]
+                for p in r.trend
+            ],
+        ),
+        Table(
+            "hours",
+            "一天中各时段的消息",
+            ["时段", "消息数"],
+            [[f"{h['hour']:02d}:00–{h['hour']:02d}:59", h["messages"]] for h in r.hourly],
+        ),
+        Table(
+            "categories",
+            "各类别",
+            ["类别", "直接回答", "给出选项", "打开话题菜单"],
+            [[c["name"], c["answered"], c["choice"], c["topic"]] for c in r.categories],
+        ),
+        Table(
+            "entries",
+            "回答最多的条目",
+            ["条目", "类别", "回答次数", "有用", "没用", "编号"],
+            [
+                [
+                    e["title"],
+                    e["category"],
+                    e["answered"],
+                    e["useful"],
+                    e["not_useful"],
+                    e["entry_id"],
+                ]
+                for e in r.entries
+            ],
+        ),
+        Table(
+            "feedback",
+            "有用 / 没用",
+            ["条目", "类别", "有用", "没用", "有用占比", "编号"],
+            [
+                [
+                    f["title"],
+                    f["category"],
+                    f["useful"],
+                    f["not_useful"],
+                    f["useful_share"],
+                    f["entry_id"],
+                ]
+                for f in r.feedback
+            ],
+            percent_columns=(4,),
+        ),
+        Table(
+            "unanswered",
+            "问得最多的未回答问题",
+            ["问题", "次数", "不同问法", "其他问法举例"],
+            [[u["question"], u["count"], u["wordings"], u["examples"]] for u in r.unanswered],
+        ),
+        Table(
+            "alarms",
+            "防诈骗警报",
+            ["对应条目", "次数", "编号"],
+            [[a["title"], a["count"], a["entry_id"]] for a in r.alarms],
+        ),
+    ]
