@@ -271,3 +271,11 @@ def m103_review_handled(db):
 def m202_unanswered_index(db):
     # The report's unanswered questions, grouped by text, read from the index alone.
     db["messages"].create_index(["outcome", "day", "text"])
+
+
+@migrations()
+def m007_dedup_reply_without_openid(db):
+    # Keep only what the reply said (text, transfer): the reply XML names the user's
+    # openid, which must not be stored. Retries rebuild the XML from their own message.
+    db["processed_messages"].delete_where()
+    db["processed_messages"].transform(rename={"reply_xml": "reply"})

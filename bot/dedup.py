@@ -5,6 +5,7 @@ The first delivery claims the message key; later ones get the stored reply, so e
 message is handled and logged once, whichever worker a retry lands on.
 """
 
+import json
 import random
 import sqlite3
 import time
@@ -18,7 +19,7 @@ def claim(db, key):
     now = time.time()
     try:
         db.execute(
-            "insert into processed_messages (key, reply_xml, created_at) values (?, ?, ?)",
+            "insert into processed_messages (key, reply, created_at) values (?, ?, ?)",
             [key, PENDING, now],
         )
         db.conn.commit()
@@ -31,18 +32,23 @@ def claim(db, key):
     return True
 
 
-def store_reply(db, key, reply_xml):
-    """Record the reply for retries; the caller commits (with the usage row)."""
-    db.execute("update processed_messages set reply_xml = ? where key = ?", [reply_xml or "", key])
+def store_reply(db, key, text, transfer=False):
+    """Record what the reply said, for retries; the caller commits (with the usage row).
+
+    Not the reply XML: it names the user's openid, which is never stored.
+    """
+    payload = json.dumps({"text": text or "", "transfer": bool(transfer)}, ensure_ascii=False)
+    db.execute("update processed_messages set reply = ? where key = ?", [payload, key])
 
 
 def wait_for_reply(db, key, timeout, poll=0.05):
-    """The reply the first delivery stored; None if it is still being made."""
+    """(text, transfer) the first delivery stored; None if it is still being made."""
     deadline = time.monotonic() + timeout
     while True:
-        row = db.execute("select reply_xml from processed_messages where key = ?", [key]).fetchone()
+        row = db.execute("select reply from processed_messages where key = ?", [key]).fetchone()
         if row is not None and row[0] is not None:
-            return row[0]
+            payload = json.loads(row[0])
+            return payload["text"], payload["transfer"]
         if time.monotonic() >= deadline:
             return None
         time.sleep(poll)

@@ -46,9 +46,10 @@ def receive():
     db = services.db()
     key = incoming.dedup_key
     if not dedup.claim(db, key):
-        reply_xml = dedup.wait_for_reply(db, key, services.settings["DEDUP_WAIT_SECONDS"])
-        if reply_xml is not None:
-            return _xml(protocol.wire(incoming, reply_xml))
+        stored = dedup.wait_for_reply(db, key, services.settings["DEDUP_WAIT_SECONDS"])
+        if stored is not None:
+            text, transfer = stored
+            return _xml(protocol.wire(incoming, protocol.reply_xml(incoming, text, transfer)))
         # The first delivery never finished (its worker died): answer this one.
     message = to_message(incoming.message)
     try:
@@ -57,7 +58,7 @@ def receive():
         log.exception("dialogue failed for %s", key)
         reply = Reply(SORRY, "error")
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
-    dedup.store_reply(db, key, reply_xml)
+    dedup.store_reply(db, key, reply.text, reply.transfer)
     usage.record(
         db,
         hash_key=services.settings["USER_HASH_KEY"],

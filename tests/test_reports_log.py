@@ -110,11 +110,6 @@ def test_no_raw_openid_or_personal_number_in_the_usage_log(app, wechat):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the retry record (processed_messages.reply_xml) keeps the reply XML, whose"
-    " ToUserName is the raw openid, for up to 24 hours",
-)
 def test_no_raw_openid_anywhere_in_the_database(app, wechat):
     db = send_personal_numbers(app, wechat)
     for table, value in every_stored_text(db):

@@ -60,6 +60,7 @@ def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wec
     db = app.extensions["silverhelper"].db()
     assert dedup.claim(db, "msg:7004")  # another worker is handling it
     dedup.store_reply(db, "msg:7004", "")  # ...and has just finished with no reply
+    db.conn.commit()
     response = post(client, wechat.plain(text_xml("一天吃多少盐", 7004)))
     assert response.data == b"success"
     assert log_rows(app) == []
