@@ -92,7 +92,9 @@ class Message:
 @dataclass(frozen=True)
 class Reply:
     text: str  # "" means nothing is shown to the user
-    outcome: str  # answered, choice, fallback, alarm, greeting, menu, topic, media, ...
+    # answered (also after a choice, and with an alarm: see `alarm`), choice, fallback,
+    # alarm (no entry matched), greeting, menu, topic, media, smalltalk, human, ...
+    outcome: str
     entry_id: str = None
     score: float = None
     category: str = None
@@ -281,17 +283,7 @@ class _Turn:
         best = decision.best
         return Reply(texts.FALLBACK, "fallback", score=best.score if best else None, hits=hits)
 
-    def answer(
-        self,
-        entry_id,
-        score,
-        question,
-        prefix="",
-        hits=(),
-        outcome="answered",
-        lead="",
-        alarm=False,
-    ):
+    def answer(self, entry_id, score, question, prefix="", hits=(), lead="", alarm=False):
         entry = self.snapshot.entry(entry_id)
         self.state.pop("choices", None)
         self.state["last"] = conversation.part(
@@ -303,7 +295,7 @@ class _Turn:
         text = self.paged(body, texts.FOOTER)
         return Reply(
             text,
-            outcome,
+            "answered",
             entry_id=entry.id,
             score=score,
             category=entry.category,
@@ -356,7 +348,7 @@ class _Turn:
             self.state["choices"] = choices
             options = "、".join(str(n) for n in range(1, len(ids) + 1))
             return Reply(f"请回复 {options} 中的一个数字。", "choice")
-        return self.answer(ids[number - 1], None, choices.get("question", ""), outcome="chosen")
+        return self.answer(ids[number - 1], None, choices.get("question", ""))
 
     def topic(self, number, limit=6):
         category, title = TOPICS[number]
@@ -383,7 +375,6 @@ class _Turn:
                     hit.score,
                     text,
                     hits=decision.hits,
-                    outcome="alarm",
                     lead=texts.ALARM + "\n\n",
                     alarm=True,
                 )

@@ -124,7 +124,7 @@ def test_close_entries_become_a_numbered_choice(app, chat):
     assert "点“关闭”" in answer
     assert rows(app, "select outcome from messages order by id")[-2:] == [
         {"outcome": "choice"},
-        {"outcome": "chosen"},
+        {"outcome": "answered"},
     ]
 
 
@@ -178,7 +178,7 @@ def test_scam_in_progress_gets_the_alarm_first_then_the_entry(app, chat):
     assert reply.startswith(texts.ALARM)
     assert "110" in reply and "96110" in reply
     row = rows(app, "select outcome, alarm, entry_id from messages")[-1]
-    assert row == {"outcome": "alarm", "alarm": 1, "entry_id": "fraud/fake-police"}
+    assert row == {"outcome": "answered", "alarm": 1, "entry_id": "fraud/fake-police"}
 
 
 def test_alarm_without_a_matching_entry_still_alarms(app, chat):
