@@ -5,6 +5,7 @@ state, feedback), never the wire protocol: the webhook and the staff "try it" pa
 the same `Dialogue.respond`.
 """
 
+import copy
 import datetime
 import re
 import time
@@ -154,7 +155,8 @@ class Dialogue:
         """The reply; conversation state and feedback are written to db (not committed)."""
         turn = _Turn(self, message, db, open_db)
         reply = turn.reply()
-        conversation.save(db, turn.user, turn.state, turn.now)
+        if turn.state != turn.loaded:
+            conversation.save(db, turn.user, turn.state, turn.now)
         # Never echo back a phone, ID-card or bank-card number the user typed.
         return _masked(reply)
 
@@ -200,6 +202,7 @@ class _Turn:
         self.now = time.time()
         self.user = user_hash(message.user, dialogue.settings["USER_HASH_KEY"])
         self.state = conversation.load(db, self.user, self.now)
+        self.loaded = copy.deepcopy(self.state)
 
     @property
     def snapshot(self):

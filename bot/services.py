@@ -54,9 +54,11 @@ class Services:
             conn = self._local.db = database.connect(self.db_path)
         return conn
 
-    def respond(self, message):
-        """The dialogue's reply; its conversation state and feedback are committed."""
+    def respond(self, message, commit=True):
+        """The dialogue's reply. Its conversation state and feedback are committed unless
+        the caller commits them with its own writes (the webhook does)."""
         db = self.db()
         reply = self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))
-        db.conn.commit()
+        if commit:
+            db.conn.commit()
         return reply

@@ -53,9 +53,10 @@ def receive():
         # The first delivery never finished (its worker died): answer this one.
     message = to_message(incoming.message)
     try:
-        reply = services.respond(message)
+        reply = services.respond(message, commit=False)
     except Exception:
         log.exception("dialogue failed for %s", key)
+        db.conn.rollback()
         reply = Reply(SORRY, "error")
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
     dedup.store_reply(db, key, reply.text, reply.transfer)
@@ -74,7 +75,7 @@ def receive():
         msg_key=key,
         alarm=reply.alarm,
     )
-    db.conn.commit()  # the reply for retries and the usage row, together
+    db.conn.commit()  # dialogue state, the reply for retries and the usage row, together
     return _xml(protocol.wire(incoming, reply_xml))
 
 

@@ -177,13 +177,13 @@ def test_non_utf8_body_is_400(client, wechat):
 def test_reply_text_never_breaks_the_xml(app, client, wechat, monkeypatch):
     tricky = "第一步]]>第二步<script>&amp;"
     services = app.extensions["silverhelper"]
-    monkeypatch.setattr(services, "respond", lambda message: Reply(tricky, "answered"))
+    monkeypatch.setattr(services, "respond", lambda message, **kw: Reply(tricky, "answered"))
     assert ask(client, wechat, "随便", 9001)["Content"] == tricky
 
 
 def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
     services = app.extensions["silverhelper"]
-    monkeypatch.setattr(services, "respond", lambda message: Reply("很长" * 2000, "answered"))
+    monkeypatch.setattr(services, "respond", lambda message, **kw: Reply("很长" * 2000, "answered"))
     content = ask(client, wechat, "随便", 9002)["Content"]
     assert 2000 < len(content.encode("utf-8")) <= 2048
 
@@ -191,7 +191,7 @@ def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
 def test_a_crash_in_the_dialogue_gets_an_apology_not_a_trace(app, client, wechat, monkeypatch):
     services = app.extensions["silverhelper"]
 
-    def boom(message):
+    def boom(message, **kw):
         raise RuntimeError("internal detail")
 
     monkeypatch.setattr(services, "respond", boom)
