@@ -68,11 +68,15 @@ class LiveIndex:
             return
 
         def rebuild():
+            db = None
             try:
-                self.build(open_db())
+                db = open_db()
+                self.build(db)
             except Exception:
                 log.exception("knowledge index rebuild failed; keeping the old one")
             finally:
+                if db is not None:
+                    db.conn.close()
                 self._building.release()
 
         threading.Thread(target=rebuild, name="index-rebuild", daemon=True).start()
