@@ -5,14 +5,12 @@ import time
 
 from flask import Blueprint, abort, current_app, request
 
-from . import dedup, usage
+from . import dedup, texts, usage
 from .dialog import Message, Reply
 from .wechat import SUCCESS, ProtocolError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
-
-SORRY = "不好意思，我这边出了点问题，请过一会儿再问我。急事请直接打110或120。"
 
 
 def _services():
@@ -57,7 +55,7 @@ def receive():
     except Exception:
         log.exception("dialogue failed for %s", key)
         db.conn.rollback()
-        reply = Reply(SORRY, "error")
+        reply = Reply(texts.SORRY, "error")
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
     dedup.store_reply(db, key, reply.text, reply.transfer)
     usage.record(

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot import webhook
+from bot import texts
 from bot.dialog import Reply
 from tests.test_webhook import ask, post
 from tests.wxclient import Request, event_xml, sign, text_xml
@@ -196,7 +196,7 @@ def test_a_crash_in_the_dialogue_gets_an_apology_not_a_trace(app, client, wechat
 
     monkeypatch.setattr(services, "respond", boom)
     reply = ask(client, wechat, "随便", 9003)
-    assert reply["Content"] == webhook.SORRY
+    assert reply["Content"] == texts.SORRY
     assert log_rows(app)[0]["outcome"] == "error"
 
 
