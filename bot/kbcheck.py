@@ -6,6 +6,7 @@ refuses to start on an invalid knowledge base).
 
 from pathlib import Path
 
+from .alarm import read_examples
 from .knowledge import load_directory
 from .retriever import Retriever
 
@@ -42,6 +43,13 @@ def confusable_pairs(entries, analyzer, threshold=NEAR_DUPLICATE, retriever=None
 
 def resource_problems(knowledge_dir):
     problems = []
+    examples = Path(knowledge_dir) / "fraud_examples.tsv"
+    try:
+        labels = {is_alarm for is_alarm, _ in read_examples(examples)}
+        if labels != {True, False}:
+            problems.append("fraud_examples.tsv: needs both alarm and calm examples")
+    except (OSError, ValueError) as error:
+        problems.append(f"fraud_examples.tsv: {error}")
     path = Path(knowledge_dir) / "synonyms.tsv"
     if path.exists():
         seen = set()

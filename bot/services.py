@@ -43,7 +43,7 @@ class Services:
         problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
         if problems:
             raise knowledge.KnowledgeError(problems)
-        alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_signals.yaml")
+        alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_examples.tsv")
         self.dialogue = Dialogue(self.index, alarm, settings)
         self.startup_seconds = time.monotonic() - started
 
