@@ -9,15 +9,10 @@ highest recall with at most 3% false alarms. Measured by `bench/fraud_alarm.py` 
 held-out set.
 """
 
-import math
-from collections import Counter
 from pathlib import Path
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-
 from .nlp import basic_normalise
+from .textclass import NgramClassifier
 
 NGRAMS = (1, 3)
 C = 30.0
@@ -26,12 +21,6 @@ THRESHOLD = 0.6
 
 def _text(message):
     return basic_normalise(message).replace(" ", "")
-
-
-def _ngrams(text):
-    return [
-        text[i : i + n] for n in range(NGRAMS[0], NGRAMS[1] + 1) for i in range(len(text) - n + 1)
-    ]
 
 
 def read_examples(path):
@@ -56,28 +45,14 @@ class FraudAlarm:
         return cls(**options).fit(read_examples(path))
 
     def fit(self, examples):
-        texts = [_text(m) for _, m in examples]
-        labels = np.array([is_alarm for is_alarm, _ in examples])
-        vectorizer = TfidfVectorizer(analyzer=_ngrams, sublinear_tf=True)
-        model = LogisticRegression(C=C, max_iter=5000).fit(vectorizer.fit_transform(texts), labels)
-        # Scored here directly with the fitted vocabulary, idf and weights: scikit-learn's
-        # per-call input checks cost more than the arithmetic for one short message.
-        self._vocabulary = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_
-        self._weights = model.coef_[0]
-        self._bias = float(model.intercept_[0])
+        self._classifier = NgramClassifier(NGRAMS, C).fit(
+            [_text(m) for _, m in examples], [is_alarm for is_alarm, _ in examples]
+        )
         return self
 
     def probability(self, message):
         """How likely the message shows a scam in progress (0 to 1)."""
-        found = []
-        for term, n in Counter(_ngrams(_text(message))).items():
-            j = self._vocabulary.get(term)
-            if j is not None:
-                found.append((j, (1.0 + math.log(n)) * self._idf[j]))
-        norm = math.sqrt(sum(x * x for _, x in found)) or 1.0
-        z = self._bias + sum(self._weights[j] * x / norm for j, x in found)
-        return 1.0 / (1.0 + math.exp(-z))
+        return self._classifier.probability(_text(message))
 
     def is_alarm(self, message):
         return bool(message.strip()) and self.probability(message) >= self.threshold

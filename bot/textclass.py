@@ -1,0 +1,45 @@
+"""A small text classifier: TF-IDF over character n-grams and logistic regression.
+
+Fitted with scikit-learn; a single message is then scored here directly with the
+fitted vocabulary, idf and weights, since scikit-learn's per-call input checks cost more
+than the arithmetic for one short text. Pure: no Flask, no database.
+"""
+
+import math
+from collections import Counter
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+
+class NgramClassifier:
+    def __init__(self, ngrams=(1, 3), C=30.0, class_weight=None):
+        self.ngrams = ngrams
+        self.C = C
+        self.class_weight = class_weight
+
+    def _features(self, text):
+        low, high = self.ngrams
+        return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+
+    def fit(self, texts, labels):
+        vectorizer = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
+        model = LogisticRegression(C=self.C, max_iter=5000, class_weight=self.class_weight)
+        model.fit(vectorizer.fit_transform(texts), np.asarray(labels, dtype=bool))
+        self._vocabulary = vectorizer.vocabulary_
+        self._idf = vectorizer.idf_
+        self._weights = model.coef_[0]
+        self._bias = float(model.intercept_[0])
+        return self
+
+    def probability(self, text):
+        """Probability of the positive class for an already normalised text."""
+        found = []
+        for term, n in Counter(self._features(text)).items():
+            j = self._vocabulary.get(term)
+            if j is not None:
+                found.append((j, (1.0 + math.log(n)) * self._idf[j]))
+        norm = math.sqrt(sum(x * x for _, x in found)) or 1.0
+        z = self._bias + sum(self._weights[j] * x / norm for j, x in found)
+        return 1.0 / (1.0 + math.exp(-z))
