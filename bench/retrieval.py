@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.baselines import Bm25, CharTfidf, WordTfidf  # noqa: E402
-from bot.knowledge import load_directory  # noqa: E402
+from bot.knowledge import load_directory, load_out_of_scope  # noqa: E402
 from bot.nlp import Analyzer  # noqa: E402
 from bot.retriever import Retriever  # noqa: E402
 from tests import evalset  # noqa: E402
@@ -36,53 +36,75 @@ KB = ROOT / "knowledge"
 
 class Ours:
     name = "银龄助手"
+    gated = True  # declines by score and by its in-scope classifier
 
     def __init__(self):
         self._retriever = Retriever(Analyzer.from_directory(KB))
 
     def fit(self, docs):
-        self._retriever.fit(docs)
+        # Out-of-scope questions from knowledge/, never the evaluation ones.
+        self._retriever.fit(docs, load_out_of_scope(KB))
         self.ids = self._retriever.ids
         return self
 
     def scores(self, text):
         return self._retriever.scores(text)
 
+    def in_scope(self, text):
+        return self._retriever.in_scope(text)
+
 
 def rankings(model, items, k=10):
+    """(expected, ranked ids, best score, in-scope probability) per question."""
     out = []
     for expected, question in items:
         scores = model.scores(question)
         top = np.argsort(-scores, kind="stable")[:k]
-        out.append((expected, [model.ids[i] for i in top], float(scores[top[0]])))
+        in_scope = model.in_scope(question) if getattr(model, "gated", False) else 1.0
+        out.append((expected, [model.ids[i] for i in top], float(scores[top[0]]), in_scope))
     return out
 
 
-def handled_right(ranked, threshold):
+def declines(row, cut):
+    _, _, best, in_scope = row
+    threshold, in_scope_threshold = cut
+    return best < threshold or in_scope < in_scope_threshold
+
+
+def handled_right(ranked, cut):
     """Share of questions handled right: in-scope answered with the right entry,
     out-of-scope declined."""
     good = 0
-    for expected, ids, best in ranked:
-        declined = best < threshold
+    for row in ranked:
+        expected, ids = row[0], row[1]
+        declined = declines(row, cut)
         good += declined if expected == evalset.DECLINE else (not declined and ids[0] == expected)
     return good / len(ranked)
 
 
-def tune_threshold(ranked):
-    candidates = sorted({round(best, 4) for _, _, best in ranked})
-    return max(candidates, key=lambda t: handled_right(ranked, t))
+def tune_threshold(ranked, gated=False):
+    """(score threshold, in-scope threshold) on dev: the best balance of decline precision
+    and recall (both have a target), then the most questions handled right."""
+    scores = sorted({round(row[2], 4) for row in ranked})
+    gates = [i / 20 for i in range(20)] if gated else [0.0]
+
+    def objective(cut):
+        _, _, _, precision, recall, right = quality(ranked, cut)
+        return min(precision, recall), right
+
+    return max(((t, p) for t in scores for p in gates), key=objective)
 
 
-def quality(ranked, threshold):
-    inside = [(e, ids) for e, ids, _ in ranked if e != evalset.DECLINE]
+def quality(ranked, cut):
+    inside = [(row[0], row[1]) for row in ranked if row[0] != evalset.DECLINE]
     top1 = sum(ids[0] == e for e, ids in inside) / len(inside)
     top3 = sum(e in ids[:3] for e, ids in inside) / len(inside)
     mrr = sum(1 / (ids.index(e) + 1) if e in ids else 0 for e, ids in inside) / len(inside)
-    declined = [e for e, _, best in ranked if best < threshold]
-    should = [e for e, _, _ in ranked if e == evalset.DECLINE]
+    declined = [row[0] for row in ranked if declines(row, cut)]
+    should = [row[0] for row in ranked if row[0] == evalset.DECLINE]
     precision = sum(e == evalset.DECLINE for e in declined) / len(declined) if declined else 0
     recall = sum(e == evalset.DECLINE for e in declined) / len(should) if should else 0
-    return top1, top3, mrr, precision, recall, handled_right(ranked, threshold)
+    return top1, top3, mrr, precision, recall, handled_right(ranked, cut)
 
 
 def quality_table(entries):
@@ -96,16 +118,16 @@ def quality_table(entries):
     )
     print(
         f"{'retriever':<14} {'top-1':>6} {'top-3':>6} {'MRR':>6} {'decl P':>7} {'decl R':>7}"
-        f" {'right':>6} {'threshold':>9}"
+        f" {'right':>6} {'threshold':>9} {'in-scope':>8}"
     )
     for model in (Ours(), WordTfidf(), CharTfidf(), Bm25()):
         model.fit(docs)
-        threshold = tune_threshold(rankings(model, dev))
-        row = quality(rankings(model, test), threshold)
+        cut = tune_threshold(rankings(model, dev), getattr(model, "gated", False))
+        row = quality(rankings(model, test), cut)
         print(
             f"{model.name:<14} "
             + " ".join(f"{x:>6.1%}" for x in row[:3])
-            + f" {row[3]:>7.1%} {row[4]:>7.1%} {row[5]:>6.1%} {threshold:>9.3f}"
+            + f" {row[3]:>7.1%} {row[4]:>7.1%} {row[5]:>6.1%} {cut[0]:>9.3f} {cut[1]:>8.2f}"
         )
 
 

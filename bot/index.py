@@ -27,8 +27,11 @@ class Snapshot:
 
 
 class LiveIndex:
-    def __init__(self, analyzer, retriever_options=None, check_every=1.0, background=True):
+    def __init__(
+        self, analyzer, retriever_options=None, check_every=1.0, background=True, out_of_scope=()
+    ):
         self.analyzer = analyzer
+        self.out_of_scope = list(out_of_scope)
         self.retriever_options = retriever_options or {}
         self.check_every = check_every
         self.background = background
@@ -41,7 +44,7 @@ class LiveIndex:
         version = knowledge.kb_version(db)
         entries = knowledge.active_entries(db)
         retriever = Retriever(self.analyzer, **self.retriever_options)
-        retriever.fit((e.id, e.all_phrasings) for e in entries)
+        retriever.fit(((e.id, e.all_phrasings) for e in entries), self.out_of_scope)
         self._snapshot = Snapshot(version, retriever, {e.id: e for e in entries})
         log.info("knowledge index v%s: %d entries", version, len(entries))
         return self._snapshot

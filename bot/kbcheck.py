@@ -50,6 +50,12 @@ def resource_problems(knowledge_dir):
             problems.append("fraud_examples.tsv: needs both alarm and calm examples")
     except (OSError, ValueError) as error:
         problems.append(f"fraud_examples.tsv: {error}")
+    out_of_scope = Path(knowledge_dir) / "out_of_scope.tsv"
+    if out_of_scope.exists():
+        lines = out_of_scope.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
+            if line.strip() and not (line.startswith("-\t") and line[2:].strip()):
+                problems.append(f"out_of_scope.tsv line {number}: want '-<TAB>question'")
     path = Path(knowledge_dir) / "synonyms.tsv"
     if path.exists():
         seen = set()

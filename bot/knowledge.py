@@ -138,6 +138,16 @@ def load_directory(knowledge_dir):
     return entries, problems
 
 
+def load_out_of_scope(knowledge_dir):
+    """Questions the bot must decline (`out_of_scope.tsv`, `-<TAB>question` a line): the
+    retriever learns from them what is not its business."""
+    path = Path(knowledge_dir) / "out_of_scope.tsv"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.partition("\t")[2].strip() for line in lines if line.strip()]
+
+
 # --- storage -------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.utils import murmurhash3_32
 
+from .textclass import NgramClassifier
+
 ANSWER, CHOOSE, DECLINE = "answer", "choose", "decline"
 
 
@@ -136,24 +138,38 @@ class Retriever:
     margin: when the runner-up is within this of the best, the user chooses.
     weights: relative weight of the word, character and pinyin views.
     entry_weight: share of the whole-entry score in the blend (the rest: best phrasing).
+    in_scope_threshold: with out-of-scope examples given to `fit`, a message whose
+        in-scope probability is below this is declined whatever it scores.
     The defaults are tuned on the dev part of tests/eval (see bench/retrieval.py).
     """
 
     def __init__(
-        self, analyzer, threshold=0.134, margin=0.04, weights=(1.0, 1.0, 1.5), entry_weight=0.8
+        self,
+        analyzer,
+        threshold=0.101,
+        margin=0.04,
+        weights=(1.0, 1.0, 1.5),
+        entry_weight=0.8,
+        in_scope_threshold=0.35,
     ):
         self.analyzer = analyzer
         self.threshold = threshold
         self.margin = margin
         self.weights = weights
         self.entry_weight = entry_weight
+        self.in_scope_threshold = in_scope_threshold
+        self._in_scope = None
 
     def views(self, text):
         words = self.analyzer.words(text)
         return Views(tuple(words), "".join(words), tuple(self.analyzer.syllables(words)))
 
-    def fit(self, docs):
-        """docs: iterable of (id, [phrasings]); each id's phrasings are indexed together."""
+    def fit(self, docs, out_of_scope=()):
+        """docs: iterable of (id, [phrasings]); each id's phrasings are indexed together.
+
+        out_of_scope: questions the bot must decline. With them, a classifier learns what
+        is in scope (every phrasing) from what is not, and `decide` declines the rest.
+        """
         ids, starts, views = [], [], []
         for doc_id, phrasings in docs:
             phrasings = [p for p in phrasings if p and p.strip()]
@@ -170,7 +186,23 @@ class Retriever:
         )
         self.ids = ids
         self._starts = np.asarray(starts)
+        out_of_scope = [self._plain(q) for q in out_of_scope if q.strip()]
+        if out_of_scope:
+            inside = [v.chars for v in views]
+            self._in_scope = NgramClassifier(class_weight="balanced").fit(
+                inside + out_of_scope, [True] * len(inside) + [False] * len(out_of_scope)
+            )
         return self
+
+    def _plain(self, text):
+        return "".join(self.analyzer.words(text))
+
+    def in_scope(self, text):
+        """Probability that the text is a question the knowledge base is about (1 when
+        fitted without out-of-scope examples)."""
+        if self._in_scope is None:
+            return 1.0
+        return self._in_scope.probability(self._plain(text))
 
     def scores(self, text):
         """Every entry's score for the text, in `ids` order (0 to 1)."""
@@ -189,6 +221,8 @@ class Retriever:
     def decide(self, text, k=3):
         hits = tuple(self.search(text, k))
         if not hits or hits[0].score < self.threshold:
+            return Decision(DECLINE, hits)
+        if self.in_scope(text) < self.in_scope_threshold:
             return Decision(DECLINE, hits)
         close = [h for h in hits[1:] if hits[0].score - h.score < self.margin]
         if close:

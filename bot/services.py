@@ -37,7 +37,11 @@ class Services:
             settings["WECHAT_APPID"],
             settings["WECHAT_TIMESTAMP_WINDOW"],
         )
-        self.index = LiveIndex(self.analyzer, background=settings.get("INDEX_BACKGROUND", True))
+        self.index = LiveIndex(
+            self.analyzer,
+            background=settings.get("INDEX_BACKGROUND", True),
+            out_of_scope=knowledge.load_out_of_scope(settings["KNOWLEDGE_DIR"]),
+        )
         snapshot = self.index.build(self.db())
         # The near-duplicate check reuses the live index instead of fitting another.
         problems = confusable_problems(entries, self.analyzer, snapshot.retriever)

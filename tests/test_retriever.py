@@ -95,3 +95,23 @@ def test_every_server_process_picks_up_a_changed_entry(make_app, wechat):
                 break
             time.sleep(0.2)
         assert reply.startswith("新的回答"), via
+
+
+def test_out_of_scope_examples_teach_it_what_to_decline():
+    off_topic = [
+        "明天会不会下雨",
+        "猪不吃食怎么办",
+        "红烧肉怎么做好吃",
+        "股票明天涨不涨",
+        "讲个笑话",
+        "孙子考大学填什么志愿",
+        "油菜什么时候种",
+        "电视剧结局是什么",
+    ]
+    analyzer = Analyzer.from_directory(FIXTURE_KB)
+    gated = Retriever(analyzer, threshold=0.0).fit(DOCS, out_of_scope=off_topic)
+    assert gated.in_scope("鸡拉稀吃什么药") < gated.in_scope("微信怎么打视频电话")
+    assert gated.decide("鸡拉稀吃什么药好").action == DECLINE
+    assert gated.decide("微信怎么打视频电话").action == ANSWER
+    ungated = Retriever(analyzer, threshold=0.0).fit(DOCS)
+    assert ungated.in_scope("鸡拉稀吃什么药") == 1.0
