@@ -40,8 +40,12 @@ def kb_import():
             click.echo(problem, err=True)
         raise SystemExit(1)
     db = database.connect(current_app.config["BOT_DATABASE"])
-    added, updated, kept = knowledge.sync_from_files(db, entries)
-    click.echo(f"added {len(added)}, updated {len(updated)}, kept staff edits {len(kept)}")
+    added, updated, kept, retired = knowledge.sync_from_files(db, entries)
+    db.conn.commit()
+    click.echo(
+        f"added {len(added)}, updated {len(updated)}, retired {len(retired)},"
+        f" kept staff edits {len(kept)}"
+    )
     for entry_id in kept:
         click.echo(f"  kept staff edit: {entry_id}")
 

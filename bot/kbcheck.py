@@ -82,7 +82,8 @@ def check_files(knowledge_dir):
 def confusable_problems(entries, analyzer, retriever=None):
     origin = {e.id: e.origin_file for e in entries}
     return [
-        f"{origin[a]}: {a}: title is too close to {b} ({origin[b]}), similarity {score:.2f}"
+        f"{origin.get(a, 'database')}: {a}: title is too close to {b}"
+        f" ({origin.get(b, 'database')}), similarity {score:.2f}"
         for a, b, score in confusable_pairs(entries, analyzer, retriever=retriever)
     ]
 

@@ -183,13 +183,20 @@ def _entry(row):
 def sync_from_files(db, entries):
     """Bring file entries into the database without overwriting a staff edit.
 
-    New entries are added; entries last written by an import are updated; an entry a
-    person has edited since is left as it is and reported. Returns (added, updated,
-    kept) id lists.
+    New entries are added; entries last written by an import are updated, or retired
+    when their file no longer has them; an entry a person has edited since is left as it
+    is and reported. Returns (added, updated, kept, retired) id lists.
     """
-    added, updated, kept = [], [], []
+    added, updated, kept, retired = [], [], [], []
     table = db["entries"]
+    in_files = {entry.id for entry in entries}
     with db.atomic():
+        for row in db.query(
+            "select id from entries where updated_by = ? and status = 'active'", [IMPORTER]
+        ):
+            if row["id"] not in in_files:
+                table.update(row["id"], {"status": "retired"})
+                retired.append(row["id"])
         for entry in entries:
             try:
                 row = table.get(entry.id)
@@ -203,9 +210,9 @@ def sync_from_files(db, entries):
             elif _entry(row) != entry or row["status"] != "active":
                 table.upsert(_row(entry, IMPORTER), pk="id")
                 updated.append(entry.id)
-        if added or updated:
+        if added or updated or retired:
             bump_version(db)
-    return added, updated, kept
+    return added, updated, kept, retired
 
 
 def active_entries(db):

@@ -103,6 +103,7 @@ def write_kb(tmp_path, entries):
     (kb / "entries" / "broken.yaml").write_text(
         yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8"
     )
+    (kb / "fraud_examples.tsv").symlink_to(Path(FIXTURE_KB) / "fraud_examples.tsv")
     return kb
 
 
@@ -163,3 +164,17 @@ def test_the_service_starts_on_the_bundled_knowledge_base(make_app):
     app = make_app(KNOWLEDGE_DIR=REAL_KB)
     services = app.extensions["silverhelper"]
     assert len(services.index.current(services.db()).entries) >= 300
+
+
+def test_import_retires_entries_gone_from_the_files_but_not_staff_ones(make_app, tmp_path):
+    from bot import knowledge
+
+    entries = sample_entries()
+    app = make_app(KNOWLEDGE_DIR=str(write_kb(tmp_path, entries)))
+    db = app.extensions["silverhelper"].db()
+    db.execute("update entries set updated_by = 'wangli' where id = ?", [entries[1]["id"]])
+    remaining = [knowledge.entry_from_raw(raw, "broken.yaml") for raw in entries[2:]]
+    added, updated, kept, retired = knowledge.sync_from_files(db, remaining)
+    assert retired == [entries[0]["id"]]
+    active = {e.id for e in knowledge.active_entries(db)}
+    assert entries[0]["id"] not in active and entries[1]["id"] in active

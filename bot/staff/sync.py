@@ -61,7 +61,7 @@ def sync_import():
             staff_edits=[],
             result={"problems": problems},
         ), 400
-    added, updated, kept = knowledge.sync_from_files(db, entries)
+    added, updated, kept, retired = knowledge.sync_from_files(db, entries)
     released = set(knowledge.kept_file_ownership(db, [e for e in entries if e.id in kept]))
     db.conn.commit()
     by_id = {e.id: e for e in entries}
