@@ -12,6 +12,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count
 # WeChat gives up after 5 s; a request still running after 10 s is stuck.
 timeout = 10
 graceful_timeout = 10
+# Build the app (knowledge check, index, classifiers) once, then fork the workers: they
+# are ready at once and share the read-only memory. No SQLite connection is open at fork.
+preload_app = True
 # Recycle workers now and then to bound memory growth.
 max_requests = 5000
 max_requests_jitter = 500

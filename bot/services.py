@@ -49,6 +49,10 @@ class Services:
             raise knowledge.KnowledgeError(problems)
         alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_examples.tsv")
         self.dialogue = Dialogue(self.index, alarm, settings)
+        # Close the start-up connection: gunicorn may fork workers from this process
+        # (preload_app), and an SQLite connection must not cross a fork.
+        self._local.db.conn.close()
+        self._local = threading.local()
         self.startup_seconds = time.monotonic() - started
 
     def db(self):
