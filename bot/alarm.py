@@ -14,9 +14,9 @@ from pathlib import Path
 from .nlp import basic_normalise
 from .textclass import NgramClassifier
 
-NGRAMS = (1, 3)
-C = 30.0
-THRESHOLD = 0.6
+NGRAMS = (1, 2)
+C = 100.0
+THRESHOLD = 0.5
 
 
 def _text(message):
