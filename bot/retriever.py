@@ -146,11 +146,11 @@ class Retriever:
     def __init__(
         self,
         analyzer,
-        threshold=0.101,
+        threshold=0.096,
         margin=0.04,
         weights=(1.0, 1.0, 1.5),
         entry_weight=0.8,
-        in_scope_threshold=0.35,
+        in_scope_threshold=0.20,
     ):
         self.analyzer = analyzer
         self.threshold = threshold

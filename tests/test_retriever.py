@@ -109,7 +109,8 @@ def test_out_of_scope_examples_teach_it_what_to_decline():
         "电视剧结局是什么",
     ]
     analyzer = Analyzer.from_directory(FIXTURE_KB)
-    gated = Retriever(analyzer, threshold=0.0).fit(DOCS, out_of_scope=off_topic)
+    gated = Retriever(analyzer, threshold=0.0, in_scope_threshold=0.5)
+    gated.fit(DOCS, out_of_scope=off_topic)
     assert gated.in_scope("鸡拉稀吃什么药") < gated.in_scope("微信怎么打视频电话")
     assert gated.decide("鸡拉稀吃什么药好").action == DECLINE
     assert gated.decide("微信怎么打视频电话").action == ANSWER
