@@ -58,8 +58,28 @@ TOPIC_WORDS = {
     "热线": "5",
     "便民服务": "5",
 }
-MENU_WORDS = {"菜单", "帮助", "你好", "您好", "在吗", "在不在", "hi", "hello", "menu", "开始"}
-HUMAN_WORDS = {"人工", "客服", "找人", "人工服务", "转人工", "真人", "找客服", "工作人员"}
+MENU_WORDS = {
+    "菜单",
+    "帮助",
+    "你好",
+    "您好",
+    "在吗",
+    "在不在",
+    "hi",
+    "hello",
+    "menu",
+    "开始",
+}
+HUMAN_WORDS = {
+    "人工",
+    "客服",
+    "找人",
+    "人工服务",
+    "转人工",
+    "真人",
+    "找客服",
+    "工作人员",
+}
 MORE_WORDS = {"继续", "下一页", "还有呢", "接着说", "后面呢", "下一部分", "继续说"}
 USEFUL_WORDS = {"有用", "有帮助", "有效", "管用", "好用"}
 USELESS_WORDS = {"没用", "没有用", "无用", "不管用", "没帮助", "不对", "答非所问"}
@@ -153,12 +173,18 @@ class Dialogue:
 
     def respond(self, message, db, open_db=None):
         """The reply; conversation state and feedback are written to db (not committed)."""
+        reply, write = self.decide(message, db, open_db)
+        write(db)
+        return reply
+
+    def decide(self, message, db, open_db=None):
+        """(reply, write): the reply, read-only work, and a function that writes what the
+        turn changed (conversation state, feedback) to a database. Kept apart so that a
+        database that cannot be written loses the state, never the reply."""
         turn = _Turn(self, message, db, open_db)
-        reply = turn.reply()
-        if turn.state != turn.loaded:
-            conversation.save(db, turn.user, turn.state, turn.now)
         # Never echo back a phone, ID-card or bank-card number the user typed.
-        return _masked(reply)
+        reply = _masked(turn.reply())
+        return reply, turn.write
 
     def most_asked(self, db, category, limit, days=90, cache_seconds=600):
         """The category's most answered entries lately; counted at most every 10 minutes."""
@@ -179,7 +205,12 @@ class Dialogue:
 
     def human_contact(self):
         parts = [
-            v for v in (self.settings.get("SERVICE_HOURS"), self.settings.get("SERVICE_PHONE")) if v
+            v
+            for v in (
+                self.settings.get("SERVICE_HOURS"),
+                self.settings.get("SERVICE_PHONE"),
+            )
+            if v
         ]
         return "\n".join(parts)
 
@@ -203,10 +234,21 @@ class _Turn:
         self.user = user_hash(message.user, dialogue.settings["USER_HASH_KEY"])
         self.state = conversation.load(db, self.user, self.now)
         self.loaded = copy.deepcopy(self.state)
+        self.feedback_rows = []
+        # Fetched once: a background rebuild swapping the index mid-turn must not change
+        # which entries this turn sees.
+        self.snapshot = dialogue.index.current(db, open_db)
 
-    @property
-    def snapshot(self):
-        return self.dialogue.index.current(self.db, self.open_db)
+    def write(self, db):
+        """Store what this turn changed; the caller commits."""
+        if self.state != self.loaded:
+            conversation.save(db, self.user, self.state, self.now)
+        for row in self.feedback_rows:
+            db.execute(
+                "insert into feedback (ts, day, user_hash, entry_id, useful, question)"
+                " values (?, ?, ?, ?, ?, ?)",
+                row,
+            )
 
     def reply(self):
         kind = self.message.kind
@@ -279,14 +321,20 @@ class _Turn:
         decision = self.snapshot.retriever.decide(text[:MATCH_CHARS])
         hits = decision.hits
         if decision.action == ANSWER:
-            return self.answer(decision.best.id, decision.best.score, text, prefix, hits)
+            return self.answer(
+                decision.best.id, decision.best.score, text, prefix, hits
+            )
         if decision.action == CHOOSE:
             return self.offer([h.id for h in hits], text, hits)
         self.state.pop("choices", None)
         best = decision.best
-        return Reply(texts.FALLBACK, "fallback", score=best.score if best else None, hits=hits)
+        return Reply(
+            texts.FALLBACK, "fallback", score=best.score if best else None, hits=hits
+        )
 
-    def answer(self, entry_id, score, question, prefix="", hits=(), lead="", alarm=False):
+    def answer(
+        self, entry_id, score, question, prefix="", hits=(), lead="", alarm=False
+    ):
         entry = self.snapshot.entry(entry_id)
         self.state.pop("choices", None)
         self.state["last"] = conversation.part(
@@ -324,7 +372,9 @@ class _Turn:
             return Reply(texts.NO_MORE, "page")
         page, rest = pages["rest"][0], pages["rest"][1:]
         if rest:
-            self.state["pages"] = conversation.part(dict(pages, rest=rest), PAGES_SECONDS, self.now)
+            self.state["pages"] = conversation.part(
+                dict(pages, rest=rest), PAGES_SECONDS, self.now
+            )
             return Reply(page + texts.MORE, "page")
         self.state.pop("pages", None)
         return Reply(page + pages["footer"], "page")
@@ -333,9 +383,13 @@ class _Turn:
         snapshot = self.snapshot
         ids = [i for i in ids if snapshot.entry(i)]
         self.state["choices"] = conversation.part(
-            {"ids": ids, "question": mask_numbers(question)[:500]}, CHOICE_SECONDS, self.now
+            {"ids": ids, "question": mask_numbers(question)[:500]},
+            CHOICE_SECONDS,
+            self.now,
         )
-        options = "\n".join(f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1))
+        options = "\n".join(
+            f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1)
+        )
         best = hits[0] if hits else None
         return Reply(
             texts.CHOOSE.format(options=options),
@@ -356,7 +410,11 @@ class _Turn:
     def topic(self, number, limit=6):
         category, title = TOPICS[number]
         snapshot = self.snapshot
-        ids = [i for i in self.dialogue.most_asked(self.db, category, limit) if snapshot.entry(i)]
+        ids = [
+            i
+            for i in self.dialogue.most_asked(self.db, category, limit)
+            if snapshot.entry(i)
+        ]
         for entry in snapshot.entries.values():
             if len(ids) >= limit:
                 break
@@ -365,14 +423,21 @@ class _Turn:
         self.state["choices"] = conversation.part(
             {"ids": ids, "question": ""}, CHOICE_SECONDS, self.now
         )
-        options = "\n".join(f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1))
-        return Reply(texts.TOPIC.format(title=title, options=options), "topic", category=category)
+        options = "\n".join(
+            f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1)
+        )
+        return Reply(
+            texts.TOPIC.format(title=title, options=options), "topic", category=category
+        )
 
     def fraud_alarm(self, text):
         decision = self.snapshot.retriever.decide(text[:MATCH_CHARS])
         for hit in decision.hits:
             entry = self.snapshot.entry(hit.id)
-            if hit.score >= self.snapshot.retriever.threshold and entry.category == "fraud":
+            if (
+                hit.score >= self.snapshot.retriever.threshold
+                and entry.category == "fraud"
+            ):
                 return self.answer(
                     entry.id,
                     hit.score,
@@ -382,14 +447,14 @@ class _Turn:
                     alarm=True,
                 )
         self.state.pop("choices", None)
-        return Reply(texts.ALARM, "alarm", category="fraud", alarm=True, hits=decision.hits)
+        return Reply(
+            texts.ALARM, "alarm", category="fraud", alarm=True, hits=decision.hits
+        )
 
     def feedback(self, useful):
         last = self.state.pop("last")
         local = datetime.datetime.now(LOCAL_TZ)
-        self.db.execute(
-            "insert into feedback (ts, day, user_hash, entry_id, useful, question)"
-            " values (?, ?, ?, ?, ?, ?)",
+        self.feedback_rows.append(
             [
                 local.astimezone(datetime.UTC).isoformat(timespec="seconds"),
                 local.date().isoformat(),
@@ -397,7 +462,7 @@ class _Turn:
                 last["entry"],
                 int(useful),
                 last["question"],
-            ],
+            ]
         )
         text = texts.THANKS_USEFUL if useful else texts.THANKS_USELESS
         return Reply(text, "feedback", entry_id=last["entry"])
@@ -418,5 +483,7 @@ class _Turn:
             if decision.action == ANSWER:
                 entry = self.snapshot.entry(decision.best.id)
                 if entry.category == "rumour":
-                    return self.answer(entry.id, decision.best.score, title, hits=decision.hits)
+                    return self.answer(
+                        entry.id, decision.best.score, title, hits=decision.hits
+                    )
         return Reply(texts.LINK, "media")

@@ -1,20 +1,44 @@
 """The per-process pieces of the service, built once by the app factory."""
 
+import contextlib
 import logging
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from . import db as database
-from . import knowledge
+from . import dedup, knowledge, texts, usage
 from .alarm import FraudAlarm
-from .dialog import Dialogue
+from .dialog import Dialogue, Reply
 from .index import LiveIndex
 from .kbcheck import check_files, confusable_problems
 from .nlp import Analyzer
 from .wechat import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class StorageHealth:
+    """Whether the database takes writes. A failure is logged once when it starts and once
+    when it ends, not once per message: a full disk under load would drown the log."""
+
+    def __init__(self):
+        self.failing = False
+
+    def failed(self, error):
+        if not self.failing:
+            log.error(
+                "database cannot be written (%s): answering without retry dedup,"
+                " conversation state or usage log until it can",
+                error,
+            )
+        self.failing = True
+
+    def recovered(self):
+        if self.failing:
+            log.warning("database writable again: dedup, state and usage log resumed")
+        self.failing = False
 
 
 class Services:
@@ -47,8 +71,11 @@ class Services:
         problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
         if problems:
             raise knowledge.KnowledgeError(problems)
-        alarm = FraudAlarm.from_file(Path(settings["KNOWLEDGE_DIR"]) / "fraud_examples.tsv")
+        alarm = FraudAlarm.from_file(
+            Path(settings["KNOWLEDGE_DIR"]) / "fraud_examples.tsv"
+        )
         self.dialogue = Dialogue(self.index, alarm, settings)
+        self.storage = StorageHealth()
         # Close the start-up connection: gunicorn may fork workers from this process
         # (preload_app), and an SQLite connection must not cross a fork.
         self._local.db.conn.close()
@@ -66,7 +93,71 @@ class Services:
         """The dialogue's reply. Its conversation state and feedback are committed unless
         the caller commits them with its own writes (the webhook does)."""
         db = self.db()
-        reply = self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))
+        reply = self.dialogue.respond(
+            message, db, open_db=lambda: database.connect(self.db_path)
+        )
         if commit:
             db.conn.commit()
         return reply
+
+    def handle(self, message, key):
+        """One WeChat message, start to end: retry dedup, dialogue, usage log, one commit.
+
+        A database that cannot be written (read-only, disk full, I/O error) costs the
+        dedup record, the conversation state and the log row, never the reply.
+        """
+        started = time.perf_counter()
+        db = self.db()
+        try:
+            first = dedup.claim(db, key)
+        except sqlite3.Error as error:
+            self._storage_failed(db, error)
+            first = True
+        if not first:
+            stored = dedup.wait_for_reply(db, key, self.settings["DEDUP_WAIT_SECONDS"])
+            if stored is not None:
+                text, transfer = stored
+                return Reply(text, "retry", transfer=transfer)
+            # The first delivery never finished (its worker died): answer this one.
+        write = None
+        try:
+            reply, write = self.dialogue.decide(
+                message, db, open_db=lambda: database.connect(self.db_path)
+            )
+        except Exception:
+            log.exception("dialogue failed for %s", key)
+            self._rollback(db)
+            reply = Reply(texts.SORRY, "error")
+        try:
+            if write is not None:
+                write(db)
+            dedup.store_reply(db, key, reply.text, reply.transfer)
+            usage.record(
+                db,
+                hash_key=self.settings["USER_HASH_KEY"],
+                user=message.user,
+                msg_type=message.kind,
+                event=message.event,
+                text=message.text,
+                outcome=reply.outcome,
+                category=reply.category,
+                entry_id=reply.entry_id,
+                score=reply.score,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                msg_key=key,
+                alarm=reply.alarm,
+            )
+            db.conn.commit()  # state, the reply for retries and the usage row, together
+            self.storage.recovered()
+        except sqlite3.Error as error:
+            self._storage_failed(db, error)
+        return reply
+
+    def _storage_failed(self, db, error):
+        self._rollback(db)
+        self.storage.failed(error)
+
+    @staticmethod
+    def _rollback(db):
+        with contextlib.suppress(sqlite3.Error):
+            db.conn.rollback()

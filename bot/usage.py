@@ -4,11 +4,9 @@ Coordinators' reports read this table; a failure to write it never stops a reply
 """
 
 import datetime
-import logging
 
 from .privacy import mask_numbers, user_hash
 
-log = logging.getLogger(__name__)
 # The county's local time, for daily and hour-of-day figures.
 LOCAL_TZ = datetime.timezone(datetime.timedelta(hours=8))
 MAX_TEXT = 5000
@@ -50,8 +48,8 @@ def record(
     alarm=False,
     when=None,
 ):
-    """Add one usage row to the current transaction (the caller commits); a storage
-    error is logged and swallowed."""
+    """Add one usage row to the current transaction; the caller commits, and handles a
+    database that cannot be written (see Services.handle)."""
     when = when or datetime.datetime.now(datetime.UTC)
     local = when.astimezone(LOCAL_TZ)
     row = {
@@ -70,7 +68,4 @@ def record(
         "msg_key": msg_key,
         "alarm": int(bool(alarm)),
     }
-    try:
-        db.execute(_INSERT, row)
-    except Exception:
-        log.exception("usage log write failed; the reply was still sent")
+    db.execute(_INSERT, row)

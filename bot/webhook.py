@@ -1,12 +1,10 @@
 """The `/wechat` endpoint: WeChat in, dialogue, WeChat out, with dedup and the log."""
 
 import logging
-import time
 
 from flask import Blueprint, abort, current_app, request
 
-from . import dedup, texts, usage
-from .dialog import Message, Reply
+from .dialog import Message
 from .wechat import SUCCESS, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -37,43 +35,11 @@ def verify():
 
 @bp.post("/wechat")
 def receive():
-    started = time.perf_counter()
     services = _services()
     protocol = services.protocol
     incoming = protocol.parse(request.get_data(cache=False), request.args)
-    db = services.db()
-    key = incoming.dedup_key
-    if not dedup.claim(db, key):
-        stored = dedup.wait_for_reply(db, key, services.settings["DEDUP_WAIT_SECONDS"])
-        if stored is not None:
-            text, transfer = stored
-            return _xml(protocol.wire(incoming, protocol.reply_xml(incoming, text, transfer)))
-        # The first delivery never finished (its worker died): answer this one.
-    message = to_message(incoming.message)
-    try:
-        reply = services.respond(message, commit=False)
-    except Exception:
-        log.exception("dialogue failed for %s", key)
-        db.conn.rollback()
-        reply = Reply(texts.SORRY, "error")
+    reply = services.handle(to_message(incoming.message), incoming.dedup_key)
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
-    dedup.store_reply(db, key, reply.text, reply.transfer)
-    usage.record(
-        db,
-        hash_key=services.settings["USER_HASH_KEY"],
-        user=message.user,
-        msg_type=message.kind,
-        event=message.event,
-        text=message.text,
-        outcome=reply.outcome,
-        category=reply.category,
-        entry_id=reply.entry_id,
-        score=reply.score,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        msg_key=key,
-        alarm=reply.alarm,
-    )
-    db.conn.commit()  # dialogue state, the reply for retries and the usage row, together
     return _xml(protocol.wire(incoming, reply_xml))
 
 

@@ -1,17 +1,20 @@
 """The service as a real process: gunicorn with two workers on a free loopback port."""
 
+import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import AES_KEY, APP_ID, FIXTURE_KB, TOKEN
+from tests.conftest import AES_KEY, APP_ID, FIXTURE_KB, STAFF_PASSWORD, TOKEN
 from tests.wxclient import WeChatServer, event_xml, text_xml
 
 ROOT = Path(__file__).parent.parent
@@ -23,8 +26,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+COMMANDS = {
+    "gunicorn": [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--workers",
+        "2",
+        "server:app",
+    ],
+    "dev": [sys.executable, "server.py"],  # what `./dev serve` runs
+}
+
+
+@contextlib.contextmanager
+def running(tmp_path, kind="gunicorn", **settings):
+    """A real server process on a free loopback port; yields (base URL, database path,
+    process)."""
     port = free_port()
     env = dict(
         os.environ,
@@ -34,35 +54,23 @@ def server(tmp_path):
         BOT_DATABASE=str(tmp_path / "server.db"),
         KNOWLEDGE_DIR=FIXTURE_KB,
         PORT=str(port),
+        **settings,
     )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--workers",
-            "2",
-            "server:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        COMMANDS[kind], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    url = f"http://127.0.0.1:{port}/wechat"
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(url, timeout=2)
+                requests.get(base + "/wechat", timeout=2)
                 break
             except requests.RequestException:
                 if process.poll() is not None:
                     pytest.fail(process.stderr.read().decode())
                 time.sleep(0.1)
-        yield url, tmp_path / "server.db"
+        yield base, tmp_path / "server.db", process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -71,6 +79,12 @@ def server(tmp_path):
             process.kill()
             process.wait()
         process.stderr.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with running(tmp_path) as (base, database, _):
+        yield base + "/wechat", database
 
 
 def test_real_server_answers_plain_and_safe_mode(server):
@@ -115,3 +129,82 @@ def test_real_server_retries_are_handled_once_across_workers(server):
     with sqlite3.connect(database) as conn:
         rows = conn.execute("select msg_type, count(*) from messages group by msg_type").fetchall()
     assert sorted(rows) == [("event", 1), ("text", 1)]
+
+
+def _viewer_session(base, database):
+    """A logged-in coordinator's session against a running server, through the real form."""
+    import sqlite_utils
+
+    from bot.auth import create_user
+
+    db = sqlite_utils.Database(database)
+    create_user(db, "coordinator", "viewer", STAFF_PASSWORD)
+    db.conn.commit()
+    db.conn.close()
+    session = requests.Session()
+    page = session.get(base + "/login", timeout=5).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"name": "coordinator", "password": STAFF_PASSWORD, "csrf_token": token}
+    assert session.post(base + "/login", data=form, timeout=5).ok
+    return session
+
+
+@pytest.mark.parametrize("kind", ["gunicorn", "dev"])
+def test_report_downloads_keep_their_chinese_names_on_real_servers(tmp_path, kind):
+    with running(tmp_path, kind) as (base, database, _):
+        session = _viewer_session(base, database)
+        for path, suffix in [("/reports/overview.csv", ".csv"), ("/reports/report.xlsx", ".xlsx")]:
+            response = session.get(base + path, timeout=10)
+            assert response.status_code == 200, response.text[:200]
+            disposition = response.headers["Content-Disposition"]
+            assert disposition.startswith("attachment;")
+            assert "filename*=UTF-8''" in disposition
+            assert disposition.encode("ascii")  # the header itself is plain ASCII
+            name = urllib.parse.unquote(disposition.split("filename*=UTF-8''")[1])
+            assert name.startswith("银龄助手报表_") and name.endswith(suffix), name
+            assert len(response.content) > 20
+
+
+def _workers(master, count=2):
+    deadline = time.monotonic() + 10
+    while True:
+        found = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True)
+        pids = [int(pid) for pid in found.stdout.split()]
+        if len(pids) >= count or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.1)
+
+
+def test_a_full_disk_costs_the_log_never_the_reply(tmp_path):
+    """The workers' file-size limit set to 0 under way: every write to the database fails as
+    on a full disk (CPython ignores SIGXFSZ, so the write returns EFBIG)."""
+    import resource
+    import sqlite3
+
+    wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
+
+    def ask(text, msg_id):
+        request = wechat.safe(text_xml(text, msg_id))
+        response = requests.post(url, params=request.query, data=request.body.encode(), timeout=5)
+        return response.status_code, wechat.open_reply(response.content)["Content"]
+
+    with running(tmp_path) as (base, database, master):
+        url = base + "/wechat"
+        assert ask("一天吃几克盐", 1)[0] == 200
+        workers = _workers(master)
+        assert len(workers) == 2
+        limit = resource.RLIMIT_FSIZE
+        for pid in workers:
+            resource.prlimit(pid, limit, (0, resource.RLIM_INFINITY))
+        during = [ask(q, 100 + n) for n, q in enumerate(["一天吃几克盐", "96110是什么电话"] * 10)]
+        for pid in workers:
+            resource.prlimit(pid, limit, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        after = [ask("96110是什么电话", 200 + n) for n in range(4)]
+    assert all(status == 200 for status, _ in during + after)
+    assert all("5克" in text for _, text in during[::2])
+    assert all("96110" in text for _, text in during[1::2] + after)
+    with sqlite3.connect(database) as conn:
+        keys = [row[0] for row in conn.execute("select msg_key from messages order by id")]
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # The turns while the disk was full are not logged; before and after, each once.
+    assert keys == ["msg:1"] + [f"msg:{200 + n}" for n in range(4)]

@@ -177,13 +177,16 @@ def test_non_utf8_body_is_400(client, wechat):
 def test_reply_text_never_breaks_the_xml(app, client, wechat, monkeypatch):
     tricky = "第一步]]>第二步<script>&amp;"
     services = app.extensions["silverhelper"]
-    monkeypatch.setattr(services, "respond", lambda message, **kw: Reply(tricky, "answered"))
+    monkeypatch.setattr(
+        services.dialogue, "decide", lambda *a, **kw: (Reply(tricky, "answered"), lambda db: None)
+    )
     assert ask(client, wechat, "随便", 9001)["Content"] == tricky
 
 
 def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
     services = app.extensions["silverhelper"]
-    monkeypatch.setattr(services, "respond", lambda message, **kw: Reply("很长" * 2000, "answered"))
+    long_reply = Reply("很长" * 2000, "answered")
+    monkeypatch.setattr(services.dialogue, "decide", lambda *a, **kw: (long_reply, lambda db: None))
     content = ask(client, wechat, "随便", 9002)["Content"]
     assert 2000 < len(content.encode("utf-8")) <= 2048
 
@@ -191,10 +194,10 @@ def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
 def test_a_crash_in_the_dialogue_gets_an_apology_not_a_trace(app, client, wechat, monkeypatch):
     services = app.extensions["silverhelper"]
 
-    def boom(message, **kw):
+    def boom(*args, **kw):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr(services, "respond", boom)
+    monkeypatch.setattr(services.dialogue, "decide", boom)
     reply = ask(client, wechat, "随便", 9003)
     assert reply["Content"] == texts.SORRY
     assert log_rows(app)[0]["outcome"] == "error"
@@ -235,3 +238,31 @@ def test_a_failing_log_never_stops_the_reply(app, client, wechat):
 def test_unparseable_request_is_never_logged_as_handled(app, client, wechat):
     post(client, Request(wechat.plain("").query, "<xml>"))
     assert log_rows(app) == []
+
+
+# -- a database that cannot be written ---------------------------------------------------
+
+
+def test_read_only_database_still_answers_and_logs_the_failure_once(app, client, wechat, caplog):
+    import sqlite3
+
+    import sqlite_utils
+
+    services = app.extensions["silverhelper"]
+    ask(client, wechat, "一天吃多少盐", 7101)  # a working turn first
+    writable = services._local.db
+    path = services.db_path
+    services._local.db = sqlite_utils.Database(
+        sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    )
+    caplog.set_level("ERROR", logger="bot.services")
+    questions = ["96110是什么电话", "一天吃多少盐", "有用"]
+    replies = [ask(client, wechat, q, 7102 + n)["Content"] for n, q in enumerate(questions)]
+    assert "96110" in replies[0] and "5克" in replies[1]
+    assert all(texts.SORRY not in r for r in replies)
+    failures = [r for r in caplog.records if "cannot be written" in r.getMessage()]
+    assert len(failures) == 1
+    services._local.db = writable  # the disk is back: the next turn is stored again
+    ask(client, wechat, "96110是什么电话", 7110)
+    assert [r["msg_key"] for r in log_rows(app)] == ["msg:7101", "msg:7110"]
+    assert services.storage.failing is False

@@ -2,8 +2,9 @@
 printable monthly summary. Viewer role and above."""
 
 import datetime
+import io
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, send_file
 
 from ..auth import role_required
 from . import bp, charts, exports, queries
@@ -72,9 +73,12 @@ def index():
 
 
 def _download(body, filename, mimetype):
-    response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
+    """An attachment whose Chinese name survives real servers: send_file writes
+    Content-Disposition per RFC 6266/5987 (an ASCII fallback and filename*=UTF-8''…);
+    a raw non-Latin-1 header makes gunicorn answer 500 and werkzeug hang."""
+    return send_file(
+        io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
 
 
 @bp.get("/<key>.csv")
