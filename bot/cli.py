@@ -23,11 +23,14 @@ def kb_check():
     for category in knowledge.CATEGORIES:
         click.echo(f"{category:<11} {counts.get(category, 0):>4}")
     click.echo(f"{'total':<11} {len(entries):>4}")
+    warnings = [w for entry in entries for w in knowledge.voice_warnings(entry)]
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
         raise SystemExit(1)
-    click.echo("ok")
+    click.echo(f"ok ({len(warnings)} warnings)" if warnings else "ok")
 
 
 @kb.command("import")

@@ -18,6 +18,8 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CATEGORIES = ("smartphone", "fraud", "health", "rumour", "services")
 ID_PATTERN = re.compile(r"^[a-z]+/[a-z0-9]+(-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("id", "category", "question", "phrasings", "answer", "source", "reviewed")
+# `active: false` ships an entry that is not served yet (the county's local template).
+OPTIONAL_FIELDS = ("active",)
 MIN_PHRASINGS = 5
 # WeChat's passive text reply is at most 2,048 bytes; the dialogue adds a short footer.
 MAX_ANSWER_BYTES = 1800
@@ -58,7 +60,7 @@ def entry_problems(raw, where):
     problems = [f"{at}: missing field '{name}'" for name in REQUIRED_FIELDS if name not in raw]
     if problems:
         return problems
-    unknown = sorted(set(raw) - set(REQUIRED_FIELDS))
+    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         problems.append(f"{at}: unknown field(s) {', '.join(unknown)}")
     if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
@@ -84,6 +86,10 @@ def entry_problems(raw, where):
         size = len(raw["answer"].strip().encode("utf-8"))
         if size > MAX_ANSWER_BYTES:
             problems.append(f"{at}: answer is {size} bytes, the limit is {MAX_ANSWER_BYTES}")
+    if "active" in raw and not isinstance(raw["active"], bool):
+        problems.append(f"{at}: 'active' must be true or false")
+    if isinstance(raw["answer"], str) and raw.get("active", True) is not False:
+        problems.extend(f"{at}: {p}" for p in voice_problems(raw["answer"]))
     reviewed = raw["reviewed"]
     if isinstance(reviewed, str):
         try:
@@ -93,6 +99,59 @@ def entry_problems(raw, where):
     elif not isinstance(reviewed, datetime.date):
         problems.append(f"{at}: 'reviewed' must be a date like 2026-11-28")
     return problems
+
+
+# The only numbers an answer may tell people to call (checked against official sources).
+VERIFIED_NUMBERS = frozenset(
+    {
+        "110",
+        "120",
+        "119",
+        "122",
+        "96110",
+        "12381",
+        "12315",
+        "12345",
+        "12320",
+        "12333",
+        "12356",
+        "95017",
+        "12306",
+        "12393",
+        "12348",
+        "95598",
+    }
+)
+_CALL = re.compile(r"(?:打|拨|电话|热线|致电|号码|来电)\D{0,6}?(\d{3,11})")
+_LIST_START = re.compile(r"^\s*1[.．、]", re.M)
+# What a template entry holds until the county fills it in.
+_PLACEHOLDER = re.compile(r"【请填写|待填写|XXXX|xxxx|\{\{|TODO")
+_SENTENCE = re.compile(r"[^。！？；\n]+")
+LONG_SENTENCE = 40
+
+
+def voice_problems(answer):
+    """What a machine can check of the one voice: 您 not 你, one numbered list, only
+    verified numbers, no placeholder left in a served entry."""
+    problems = []
+    if "你" in answer.replace("迷你", ""):
+        problems.append("answer says 你; the bot says 您")
+    if len(_LIST_START.findall(answer)) > 1:
+        problems.append("answer has two numbered lists; keep one")
+    unknown = sorted({n for n in _CALL.findall(answer) if n not in VERIFIED_NUMBERS})
+    if unknown:
+        problems.append(f"answer names unverified number(s) {', '.join(unknown)}")
+    if _PLACEHOLDER.search(answer):
+        problems.append("answer still holds a placeholder; fill it in or set active: false")
+    return problems
+
+
+def voice_warnings(entry):
+    """Sentences over LONG_SENTENCE characters: a warning, not a refusal."""
+    long = [s for s in _SENTENCE.findall(entry.answer) if len(s.strip()) > LONG_SENTENCE]
+    if not long:
+        return []
+    return [f"{entry.origin_file}: {entry.id}: {len(long)} sentence(s) over {LONG_SENTENCE} chars"]
 
 
 def entry_from_raw(raw, origin_file=""):
@@ -134,7 +193,8 @@ def load_directory(knowledge_dir):
                 problems.append(f"{name}: {raw['id']}: duplicate id (also in {seen[raw['id']]})")
                 continue
             seen[raw["id"]] = name
-            entries.append(entry_from_raw(raw, name))
+            if raw.get("active", True) is not False:
+                entries.append(entry_from_raw(raw, name))
     return entries, problems
 
 

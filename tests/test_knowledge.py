@@ -7,26 +7,11 @@ import pytest
 import yaml
 
 from bot.kbcheck import check
-from bot.knowledge import KnowledgeError, load_directory, load_out_of_scope
+from bot.knowledge import VERIFIED_NUMBERS, KnowledgeError, load_directory, load_out_of_scope
 from bot.nlp import Analyzer, basic_normalise
 from tests import evalset
 from tests.conftest import FIXTURE_KB, REAL_KB
 
-VERIFIED_NUMBERS = {
-    "110",
-    "120",
-    "119",
-    "122",
-    "96110",
-    "12381",
-    "12315",
-    "12345",
-    "12320",
-    "12333",
-    "12356",
-    "95017",
-    "12306",
-}
 FLOORS = {"smartphone": 120, "fraud": 70, "health": 70, "rumour": 25, "services": 15}
 
 
