@@ -163,3 +163,28 @@ def test_import_retires_entries_gone_from_the_files_but_not_staff_ones(make_app,
     assert retired == [entries[0]["id"]]
     active = {e.id for e in knowledge.active_entries(db)}
     assert entries[0]["id"] not in active and entries[1]["id"] in active
+
+
+def test_local_template_ships_inactive_and_an_active_placeholder_is_refused(tmp_path):
+    import shutil
+
+    entries, problems = load_directory(REAL_KB)
+    assert problems == [] and not [e for e in entries if e.id.startswith("service/local-")]
+    (tmp_path / "entries").mkdir()
+    shutil.copy(Path(REAL_KB) / "entries" / "local.yaml", tmp_path / "entries" / "local.yaml")
+    text = (tmp_path / "entries" / "local.yaml").read_text(encoding="utf-8")
+    (tmp_path / "entries" / "local.yaml").write_text(
+        text.replace("active: false", "active: true", 1), encoding="utf-8"
+    )
+    _, problems = load_directory(tmp_path)
+    assert any("placeholder" in p and "service/local-hospital-appointment" in p for p in problems)
+
+
+def test_the_voice_rules_refuse_what_a_machine_can_see():
+    from bot.knowledge import voice_problems
+
+    assert voice_problems("1. 打开设置。\n2. 点显示。") == []
+    assert any("您" in p for p in voice_problems("你打开设置就行。"))
+    assert any("two" in p for p in voice_problems("1. 先这样。\n2. 再那样。\n1. 又一遍。"))
+    assert any("12399" in p for p in voice_problems("不会弄就打电话12399问。"))
+    assert voice_problems("不会弄就打电话12393问。") == []
