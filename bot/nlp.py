@@ -45,6 +45,12 @@ def basic_normalise(text):
     return _SPACES.sub(" ", text).strip()
 
 
+def message_key(text):
+    """The one normal form every dialogue rule compares: NFKC, traditional → simplified,
+    no punctuation or spaces, repeats folded ("第一個" → "第一个", "謝謝！！" → "谢谢")."""
+    return basic_normalise(text).replace(" ", "")
+
+
 def read_synonyms(path):
     pairs = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -108,8 +114,11 @@ class Analyzer:
 
     def words(self, text):
         """Content words of a message, normalised, stop words removed."""
-        tokens = self._tokenizer.lcut(self.normalise(text))
-        return [t for t in tokens if t.strip() and t not in self.stopwords]
+        return [t for t in self.tokens(text) if t not in self.stopwords]
+
+    def tokens(self, text):
+        """Every word of a message, normalised, stop words kept."""
+        return [t for t in self._tokenizer.lcut(self.normalise(text)) if t.strip()]
 
     @staticmethod
     def syllables(words):
