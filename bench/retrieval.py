@@ -131,6 +131,26 @@ def quality_table(entries):
         )
 
 
+BLIND_ROWS = (
+    "right first reply",
+    "wrong answer",
+    "choices",
+    "right among options",
+    "wrong decline",
+    "decline precision",
+    "decline recall",
+)
+
+
+def blind_table():
+    """The blind set's in-scope and out-of-scope questions through the real dialogue."""
+    from bench.conversations import Bot, inscope_and_declines, table
+
+    figures = inscope_and_declines(Bot())
+    print("\nthe blind set (written without sight of the entries), as the service answers it")
+    print(table({name: figures[name] for name in BLIND_ROWS}))
+
+
 # -- speed --------------------------------------------------------------------------------
 
 
@@ -205,6 +225,7 @@ def speed_table(sizes):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="quality only")
+    parser.add_argument("--no-blind", action="store_true", help="skip the blind set")
     parser.add_argument("--speed-once", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--sizes",
@@ -219,6 +240,8 @@ def main():
     if problems:
         raise SystemExit("\n".join(problems))
     quality_table(entries)
+    if not args.no_blind:
+        blind_table()
     if not args.quick:
         speed_table([int(s) for s in args.sizes.split(",")])
 

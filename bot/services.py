@@ -1,6 +1,7 @@
 """The per-process pieces of the service, built once by the app factory."""
 
 import contextlib
+import functools
 import logging
 import sqlite3
 import threading
@@ -9,14 +10,44 @@ from pathlib import Path
 
 from . import db as database
 from . import dedup, knowledge, texts, usage
-from .alarm import FraudAlarm
+from .alarm import FraudAlarm, example_files, read_examples
 from .dialog import Dialogue, Reply
+from .emergency import EmergencyDetector
 from .index import LiveIndex
 from .kbcheck import check_files, confusable_problems
 from .nlp import Analyzer
+from .privacy import user_hash
+from .smalltalk import SmallTalk
+from .smalltalk import read_examples as small_talk_examples
 from .wechat import Protocol
 
 log = logging.getLogger(__name__)
+EMERGENCY_FILE = "emergency_examples.tsv"
+SMALL_TALK_FILE = "smalltalk.tsv"
+
+
+def fitted_models(knowledge_dir, entries):
+    """The fraud alarm, emergency detector and small-talk matcher for a knowledge folder.
+
+    Fitted once per process for the same files: tests and the staff pages build many
+    apps on one folder, and refitting is the slow part of building one.
+    """
+    base = Path(knowledge_dir).resolve()
+    files = [*example_files(base), base / EMERGENCY_FILE, base / SMALL_TALK_FILE]
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files if f.exists())
+    phrasings = tuple(p for e in entries for p in e.all_phrasings)
+    return _fitted_models(base, stamp, phrasings)
+
+
+@functools.lru_cache(maxsize=4)
+def _fitted_models(base, stamp, phrasings):
+    alarm = FraudAlarm.from_directory(base)
+    small_talk = SmallTalk.from_file(base / SMALL_TALK_FILE, questions=phrasings)
+    scams = [m for path in example_files(base) if path.exists() for _, m in read_examples(path)]
+    talk_file = base / SMALL_TALK_FILE
+    chat = [m for _, m in small_talk_examples(talk_file)] if talk_file.exists() else []
+    emergency = EmergencyDetector.from_file(base / EMERGENCY_FILE, calm=scams + chat)
+    return alarm, emergency, small_talk
 
 
 class StorageHealth:
@@ -63,6 +94,7 @@ class Services:
         )
         self.index = LiveIndex(
             self.analyzer,
+            retriever_options={"margin": settings["CHOICE_MARGIN"]},
             background=settings.get("INDEX_BACKGROUND", True),
             out_of_scope=knowledge.load_out_of_scope(settings["KNOWLEDGE_DIR"]),
         )
@@ -71,10 +103,8 @@ class Services:
         problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
         if problems:
             raise knowledge.KnowledgeError(problems)
-        alarm = FraudAlarm.from_file(
-            Path(settings["KNOWLEDGE_DIR"]) / "fraud_examples.tsv"
-        )
-        self.dialogue = Dialogue(self.index, alarm, settings)
+        alarm, emergency, small_talk = fitted_models(settings["KNOWLEDGE_DIR"], entries)
+        self.dialogue = Dialogue(self.index, alarm, settings, emergency, small_talk)
         self.storage = StorageHealth()
         # Close the start-up connection: gunicorn may fork workers from this process
         # (preload_app), and an SQLite connection must not cross a fork.
@@ -93,12 +123,14 @@ class Services:
         """The dialogue's reply. Its conversation state and feedback are committed unless
         the caller commits them with its own writes (the webhook does)."""
         db = self.db()
-        reply = self.dialogue.respond(
-            message, db, open_db=lambda: database.connect(self.db_path)
-        )
+        reply = self.dialogue.respond(message, db, open_db=lambda: database.connect(self.db_path))
         if commit:
             db.conn.commit()
         return reply
+
+    def user_hash(self, openid):
+        """The pseudonymous id every table keeps instead of the openid."""
+        return user_hash(openid, self.settings["USER_HASH_KEY"])
 
     def handle(self, message, key):
         """One WeChat message, start to end: retry dedup, dialogue, usage log, one commit.

@@ -38,7 +38,8 @@ def receive():
     services = _services()
     protocol = services.protocol
     incoming = protocol.parse(request.get_data(cache=False), request.args)
-    reply = services.handle(to_message(incoming.message), incoming.dedup_key)
+    message = to_message(incoming.message)
+    reply = services.handle(message, incoming.dedup_key(services.user_hash(message.user)))
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
     return _xml(protocol.wire(incoming, reply_xml))
 

@@ -5,7 +5,6 @@ entities) before wechatpy reads it, raw control characters are removed, and repl
 is made safe for CDATA and cut to WeChat's 2,048-byte limit.
 """
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -41,17 +40,18 @@ class Incoming:
     nonce: str
     timestamp: str
 
-    @property
-    def dedup_key(self):
-        """MsgId for messages; for events (they have no id) sender + CreateTime + event
-        and its key, since two menu clicks can fall in one second."""
+    def dedup_key(self, sender):
+        """What makes a delivery the same message: the sender (`sender` is the caller's
+        keyed hash of the openid, never the openid) with the MsgId, or for events (they
+        have no id) with CreateTime, event and key, since two clicks can fall in one
+        second. The sender is in both: a MsgId reused by another sender is a new message.
+        """
         msg = self.message
         msg_id = getattr(msg, "id", None)
         if msg_id:
-            return f"msg:{msg_id}"
+            return f"msg:{sender}:{msg_id}"
         event = getattr(msg, "event", "") or msg.type
         key = getattr(msg, "key", "") or ""
-        sender = hashlib.sha256(msg.source.encode("utf-8")).hexdigest()[:16]
         return f"evt:{sender}:{int(msg.create_time.timestamp())}:{event}:{key}"
 
 

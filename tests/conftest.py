@@ -1,11 +1,14 @@
 """Fixtures in the Flask tutorial's manner: each test builds the app on its own database."""
 
+import itertools
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from bot import create_app
+from bot.dialog import Message
 from tests.wxclient import WeChatServer
 
 HERE = Path(__file__).parent
@@ -112,3 +115,55 @@ def logged_in_client(app):
         return client
 
     return make
+
+
+# --- the real knowledge base, built once per test run ------------------------------------
+
+
+class Clock:
+    """Time the tests control: `now()` for the dialogue, `advance(seconds)` to move on."""
+
+    def __init__(self, start=1_800_000_000.0):
+        self.value = start
+
+    def __call__(self):
+        return self.value
+
+    def advance(self, seconds):
+        self.value += seconds
+
+
+@pytest.fixture(scope="session")
+def real_services(tmp_path_factory):
+    """The service on the bundled knowledge base (building it is the slow part)."""
+    app = create_app(
+        {
+            "BOT_DATABASE": str(tmp_path_factory.mktemp("real") / "bot.db"),
+            "KNOWLEDGE_DIR": REAL_KB,
+            "WECHAT_TOKEN": TOKEN,
+            "SECRET_KEY": "test-secret",
+            "INDEX_BACKGROUND": False,
+        }
+    )
+    return app.extensions["silverhelper"]
+
+
+@pytest.fixture
+def resident(real_services):
+    """One new resident talking to the real dialogue, no HTTP, on a clock the test moves."""
+    clock = Clock()
+    real_services.dialogue.clock = clock
+    user = f"resident-{next(_residents)}"
+
+    class Resident:
+        def __init__(self):
+            self.clock = clock
+
+        def say(self, text):
+            return real_services.respond(Message(user, "text", text=text))
+
+    yield Resident()
+    real_services.dialogue.clock = time.time
+
+
+_residents = itertools.count()

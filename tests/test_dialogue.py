@@ -4,14 +4,14 @@ feedback and small talk, with state in the database shared by server processes."
 import json
 import sqlite3
 import threading
-import time
 from itertools import count
 
 import pytest
 from werkzeug.serving import make_server
 
 from bot import texts
-from bot.dialog import choice_number, paginate
+from bot.dialog import CHOICE_SECONDS, choice_number, paginate
+from tests.conftest import Clock
 from tests.test_webhook import post
 from tests.wxclient import event_xml, message_xml, text_xml
 
@@ -45,6 +45,13 @@ class Chat:
     def send(self, fields):
         reply = self._send(message_xml(dict(fields, MsgId=next(_ids)), from_user=self.user))
         return reply["Content"] if reply else None
+
+
+@pytest.fixture
+def app(make_app):
+    """The fixture knowledge base has two close entries (care mode on / off); a wider
+    choice margin than the service's makes them a numbered choice, to test choices."""
+    return make_app(CHOICE_MARGIN=0.05)
 
 
 @pytest.fixture
@@ -142,13 +149,12 @@ def test_pending_choice_never_captures_an_unrelated_question(chat):
 
 
 def test_pending_choice_expires(app, chat):
-    chat.say("微信关怀模式")
-    db = app.extensions["silverhelper"].db()
-    state = json.loads(db.execute("select state from conversations").fetchone()[0])
-    state["choices"]["until"] = time.time() - 1
-    db.execute("update conversations set state = ?", [json.dumps(state)])
-    db.conn.commit()
-    assert chat.say("1").startswith("【手机和微信】")
+    clock = Clock()
+    app.extensions["silverhelper"].dialogue.clock = clock
+    assert chat.say("微信关怀模式").startswith("您问的是哪一个")
+    clock.advance(CHOICE_SECONDS + 1)
+    assert chat.say("1") == texts.CHOICE_GONE
+    assert chat.say("1").startswith("【手机和微信】")  # after that, 1 is the menu again
 
 
 @pytest.mark.parametrize(
@@ -306,13 +312,14 @@ def test_reply_never_echoes_personal_numbers(app, chat, monkeypatch):
 
 
 def test_multi_turn_across_two_server_processes(make_app, wechat):
-    first, second = make_app(), make_app()
+    first, second = make_app(CHOICE_MARGIN=0.05), make_app(CHOICE_MARGIN=0.05)
     chat = Chat(wechat, first, second)
     assert chat.say("微信关怀模式", via=0).startswith("您问的是哪一个")
     assert "点“" in chat.say("1", via=1)
     assert chat.say("没用", via=0) == texts.THANKS_USELESS
-    assert chat.say("骗子让我转钱到安全账户 我现在一步步咋办", via=1).endswith(texts.MORE)
-    assert chat.say("继续", via=0).endswith(texts.FOOTER)
+    paging = Chat(wechat, first, second, user="oPagingUser")  # the footer is asked once
+    assert paging.say("骗子让我转钱到安全账户 我现在一步步咋办", via=1).endswith(texts.MORE)
+    assert paging.say("继续", via=0).endswith(texts.FOOTER)
     feedback = rows(first, "select useful from feedback")
     assert feedback == [{"useful": 0}]
 
@@ -322,11 +329,10 @@ def test_multi_turn_across_real_server_processes(tmp_path, wechat):
     answered by the other."""
     import requests
 
-    from tests.test_server_process import server as server_fixture  # noqa: F401
+    from tests.test_server_process import running
 
-    gen = server_fixture.__wrapped__(tmp_path)
-    url, database = next(gen)
-    try:
+    with running(tmp_path, CHOICE_MARGIN="0.05") as (base, database, _):
+        url = base + "/wechat"
         plain = type(wechat)(wechat.token)
         replies = []
         for text in ["微信关怀模式", "2", "没用"] + ["一天吃多少盐"] * 4 + ["有用"]:
@@ -341,8 +347,6 @@ def test_multi_turn_across_real_server_processes(tmp_path, wechat):
             useful = conn.execute("select useful from feedback order by id").fetchall()
             pids = conn.execute("select count(*) from messages").fetchone()[0]
         assert useful == [(0,), (1,)] and pids == len(replies)
-    finally:
-        gen.close()
 
 
 # -- the custom menu ----------------------------------------------------------------------

@@ -57,9 +57,11 @@ def test_retry_across_two_server_processes_sharing_a_database(make_app, wechat):
 def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wechat):
     from bot import dedup
 
-    db = app.extensions["silverhelper"].db()
-    assert dedup.claim(db, "msg:7004")  # another worker is handling it
-    dedup.store_reply(db, "msg:7004", "")  # ...and has just finished with no reply
+    services = app.extensions["silverhelper"]
+    db = services.db()
+    key = f"msg:{services.user_hash('oUser123')}:7004"
+    assert dedup.claim(db, key)  # another worker is handling it
+    dedup.store_reply(db, key, "")  # ...and has just finished with no reply
     db.conn.commit()
     response = post(client, wechat.plain(text_xml("一天吃多少盐", 7004)))
     assert response.data == b"success"
@@ -69,8 +71,10 @@ def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wec
 def test_claim_left_by_a_dead_worker_is_taken_over(app, client, wechat):
     from bot import dedup
 
-    db = app.extensions["silverhelper"].db()
-    assert dedup.claim(db, "msg:7005")  # the worker died before storing a reply
+    services = app.extensions["silverhelper"]
+    db = services.db()
+    key = f"msg:{services.user_hash('oUser123')}:7005"
+    assert dedup.claim(db, key)  # the worker died before storing a reply
     started = time.monotonic()
     reply = wechat.open_reply(post(client, wechat.plain(text_xml("一天吃多少盐", 7005))).data)
     assert "5克" in reply["Content"]
@@ -264,5 +268,27 @@ def test_read_only_database_still_answers_and_logs_the_failure_once(app, client,
     assert len(failures) == 1
     services._local.db = writable  # the disk is back: the next turn is stored again
     ask(client, wechat, "96110是什么电话", 7110)
-    assert [r["msg_key"] for r in log_rows(app)] == ["msg:7101", "msg:7110"]
+    assert [r["msg_key"].rsplit(":", 1)[1] for r in log_rows(app)] == ["7101", "7110"]
     assert services.storage.failing is False
+
+
+def test_a_msgid_reused_by_another_sender_is_a_new_message(app, client, wechat):
+    mine = ask(client, wechat, "一天吃多少盐", 7201)
+    theirs = ask(client, wechat, "96110是什么电话", 7201, from_user="oSomeoneElse")
+    assert "5克" in mine["Content"] and "96110" in theirs["Content"]
+    assert len(log_rows(app)) == 2
+
+
+def test_dedup_keys_never_hold_an_openid_or_its_plain_hash(app, client, wechat):
+    import hashlib
+
+    ask(client, wechat, "一天吃多少盐", 7202)
+    post(client, wechat.plain(event_xml("subscribe")))
+    plain_hash = hashlib.sha256(b"oUser123").hexdigest()[:16]
+    keys = [r["msg_key"] for r in log_rows(app)]
+    stored = [
+        r[0]
+        for r in app.extensions["silverhelper"].db().execute("select key from processed_messages")
+    ]
+    for key in keys + stored:
+        assert "oUser123" not in key and plain_hash not in key
