@@ -31,7 +31,7 @@ def create_app(config=None, strict=True):
             "knowledge base invalid (%d problems): the webhook answers 503", len(error.problems)
         )
 
-    from . import cli, errors, webhook
+    from . import cli, errors, headers, webhook
 
     app.register_blueprint(webhook.bp)
     from . import auth, staff
@@ -42,6 +42,7 @@ def create_app(config=None, strict=True):
 
     reports.register(app)  # /reports pages, `report` and `purge-text` commands
     errors.register(app)
+    headers.register(app)
     cli.register(app)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app

@@ -35,12 +35,23 @@ def last_full_month(on=None):
     return last.replace(day=1), last
 
 
+# Reports cover the service's own years; dates far outside would overflow date arithmetic.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_years(day, what):
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise RangeError(f"{what}要在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
+    return day
+
+
 def month_range(text):
     """(first day, last day) of a month written YYYY-MM."""
     try:
         first = datetime.date.fromisoformat(text.strip() + "-01")
     except (ValueError, AttributeError):
-        raise RangeError(f"月份“{text}”看不懂，请写成 2025-10 这样") from None
+        raise RangeError(f"月份“{text[:20]}”看不懂，请写成 2025-10 这样") from None
+    _in_years(first, "月份")
     following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return first, following - datetime.timedelta(days=1)
 
@@ -62,9 +73,10 @@ def _parse_day(text, which):
     if not text:
         raise RangeError(f"请填写{which}日期")
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         raise RangeError(f"{which}日期“{text[:20]}”看不懂，请写成 2025-10-01 这样") from None
+    return _in_years(day, f"{which}日期")
 
 
 def _days(start, end):

@@ -8,6 +8,7 @@ from ..auth import current_user
 from . import bp, services
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # beyond this an offset overflows SQLite's integers
 
 
 def _me():
@@ -32,6 +33,8 @@ def entries():
     if status not in ("active", "retired", "all"):
         status = "active"
     page = max(1, request.args.get("page", 1, type=int) or 1)
+    if page > MAX_PAGE:
+        return f"页码太大：最多 {MAX_PAGE} 页。", 400, {"Content-Type": "text/plain; charset=utf-8"}
     rows, total = knowledge.search_entries(
         db, text, category, status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )

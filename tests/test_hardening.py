@@ -1,0 +1,39 @@
+"""Edge inputs and headers found by trying the service as an attacker and an operator."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/monthly?month=0001-01",
+        "/reports/monthly?month=9999-12",
+        "/reports/?from=9999-12-25&to=9999-12-31",
+        "/reports/overview.csv?from=0001-01-01&to=0001-01-02",
+    ],
+)
+def test_far_dates_get_400_with_a_message_not_500(app, logged_in_client, url):
+    client = logged_in_client("viewer")
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "2000" in response.get_data(as_text=True)
+
+
+def test_a_huge_page_number_gets_400_not_500(app, logged_in_client):
+    client = logged_in_client("editor")
+    response = client.get("/staff/entries?page=99999999999999999999")
+    assert response.status_code == 400 and "页码" in response.get_data(as_text=True)
+    assert client.get("/staff/entries?page=2").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/login", "/wechat?echostr=x", "/reports/", "/static/staff.css"])
+def test_every_answer_carries_the_security_headers(client, url):
+    response = client.get(url)
+    headers = response.headers
+    response.close()
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
