@@ -19,3 +19,6 @@ preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# The path without its query string: WeChat puts the openid, signature, timestamp and
+# nonce there, and an access log must hold none of them.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'

@@ -1,6 +1,9 @@
 """Entry point: `python server.py` serves on embedded defaults; gunicorn uses `app`."""
 
+from urllib.parse import urlsplit
+
 import click
+from werkzeug.serving import WSGIRequestHandler
 
 from bot import create_app
 from bot.config import safe_mode
@@ -8,6 +11,20 @@ from bot.config import safe_mode
 # Under the `flask` command line (a click context is active) the app loads even with an
 # invalid knowledge base, so that `flask --app server kb check` can say what is wrong.
 app = create_app(strict=click.get_current_context(silent=True) is None)
+
+
+class PathOnlyLog(WSGIRequestHandler):
+    """The development server's access log without query strings (WeChat puts the
+    openid there)."""
+
+    def log_request(self, code="-", size="-"):
+        full = self.path
+        self.path = urlsplit(full).path
+        self.requestline = f"{self.command} {self.path} {self.request_version}"
+        try:
+            super().log_request(code, size)
+        finally:
+            self.path = full
 
 
 def main():
@@ -26,7 +43,7 @@ def main():
         "Try it:    ./dev ask '微信怎么视频通话'   (in another terminal)\n",
         flush=True,
     )
-    app.run(host="127.0.0.1", port=port, threaded=True)
+    app.run(host="127.0.0.1", port=port, threaded=True, request_handler=PathOnlyLog)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ COMMANDS = {
 
 
 @contextlib.contextmanager
-def running(tmp_path, kind="gunicorn", **settings):
+def running(tmp_path, kind="gunicorn", log=None, **settings):
     """A real server process on a free loopback port; yields (base URL, database path,
     process)."""
     port = free_port()
@@ -56,8 +56,13 @@ def running(tmp_path, kind="gunicorn", **settings):
         PORT=str(port),
         **settings,
     )
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        COMMANDS[kind], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        COMMANDS[kind],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -68,7 +73,7 @@ def running(tmp_path, kind="gunicorn", **settings):
                 break
             except requests.RequestException:
                 if process.poll() is not None:
-                    pytest.fail(process.stderr.read().decode())
+                    pytest.fail(Path(log).read_text() if log else process.stderr.read().decode())
                 time.sleep(0.1)
         yield base, tmp_path / "server.db", process
     finally:
@@ -78,7 +83,10 @@ def running(tmp_path, kind="gunicorn", **settings):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stderr.close()
+        if log:
+            out.close()
+        else:
+            process.stderr.close()
 
 
 @pytest.fixture
@@ -208,3 +216,25 @@ def test_a_full_disk_costs_the_log_never_the_reply(tmp_path):
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
     # The turns while the disk was full are not logged; before and after, each once.
     assert [key.rsplit(":", 1)[1] for key in keys] == ["1"] + [str(200 + n) for n in range(4)]
+
+
+@pytest.mark.parametrize("kind", ["gunicorn", "dev"])
+def test_access_logs_never_hold_the_openid_or_the_signature(tmp_path, kind):
+    wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
+    log = tmp_path / "server.log"
+    with running(tmp_path, kind, log=log) as (base, _, _):
+        request = wechat.safe(text_xml("一天吃几克盐", 1))
+        query = dict(request.query, openid="oSecretOpenId123")
+        response = requests.post(
+            base + "/wechat", params=query, data=request.body.encode(), timeout=5
+        )
+        assert response.status_code == 200
+    written = log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /wechat" in written
+    for secret in (
+        "oSecretOpenId123",
+        "openid=",
+        request.query["signature"],
+        request.query["nonce"],
+    ):
+        assert secret not in written
