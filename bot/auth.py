@@ -128,29 +128,60 @@ def active_admins(db):
     ]
 
 
-def authenticate(db, name, password):
-    """(user, None) on success, else (None, the reason to show). Counts failures."""
+# One answer for every refusal: an unknown name, a wrong password and a lock look alike.
+REFUSED = "用户名或密码不对。连续输错 5 次要等 5 分钟再试。"
+# Attempts from one address within LOCK_SECONDS before it must wait too.
+MAX_PER_ADDRESS = 20
+
+
+def authenticate(db, name, password, address=""):
+    """(user, None) on success, else (None, REFUSED).
+
+    Each attempt first takes one of the account's MAX_FAILED tries in a single UPDATE,
+    so parallel attempts (several workers, many threads) can never check more passwords
+    than that before the account waits LOCK_SECONDS; one address is limited likewise.
+    """
+    now = time.time()
     try:
         name = _clean_name(name)
     except AccountError:
         name = ""
-    user = get_user(db, name) if name else None
-    if user is None or not user["active"]:
+    if not _address_may_try(db, address, now):
         check_password_hash(_DUMMY_HASH, password or "")
-        return None, "用户名或密码不对。"
-    if (user["locked_until"] or 0) > time.time():
-        return None, "密码连续输错太多次，请 5 分钟后再试。"
+        return None, REFUSED
+    taken = db.execute(
+        "update users set failed_logins = failed_logins + 1 where name = ? and active = 1"
+        " and coalesce(locked_until, 0) <= ? and coalesce(failed_logins, 0) < ?",
+        [name, now, MAX_FAILED],
+    ).rowcount
+    db.conn.commit()
+    user = get_user(db, name) if taken else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")  # the same time as a real check
+        return None, REFUSED
     if not check_password_hash(user["password_hash"], password or ""):
-        failed = (user["failed_logins"] or 0) + 1
-        changes = {"failed_logins": failed}
-        if failed >= MAX_FAILED:
-            changes = {"failed_logins": 0, "locked_until": time.time() + LOCK_SECONDS}
-        db["users"].update(name, changes)
+        db.execute(
+            "update users set failed_logins = 0, locked_until = ? where name = ?"
+            " and failed_logins >= ?",
+            [now + LOCK_SECONDS, name, MAX_FAILED],
+        )
         db.conn.commit()
-        return None, "用户名或密码不对。"
+        return None, REFUSED
     db["users"].update(name, {"failed_logins": 0, "locked_until": 0.0, "last_login_at": _now()})
     db.conn.commit()
     return get_user(db, name), None
+
+
+def _address_may_try(db, address, now):
+    """Record this attempt; False when the address tried too often lately."""
+    db.execute("delete from login_attempts where at < ?", [now - LOCK_SECONDS])
+    recent = db.execute(
+        "select count(*) from login_attempts where address = ? and at >= ?",
+        [address, now - LOCK_SECONDS],
+    ).fetchone()[0]
+    db.execute("insert into login_attempts (address, at) values (?, ?)", [address, now])
+    db.conn.commit()
+    return recent < MAX_PER_ADDRESS
 
 
 # --- the logged-in user --------------------------------------------------------------
@@ -254,7 +285,7 @@ def login():
     if request.method == "POST":
         name = request.form.get("name", "")
         password = request.form.get("password", "")
-        user, error = authenticate(_db(), name, password)
+        user, error = authenticate(_db(), name, password, request.remote_addr or "")
         if user:
             session.clear()
             session.permanent = True

@@ -279,3 +279,11 @@ def m007_dedup_reply_without_openid(db):
     # openid, which must not be stored. Retries rebuild the XML from their own message.
     db["processed_messages"].delete_where()
     db["processed_messages"].transform(rename={"reply_xml": "reply"})
+
+
+@migrations()
+def m104_login_attempts(db):
+    """Login attempts per address, so a burst from one place is slowed whichever
+    worker answers it."""
+    db["login_attempts"].create({"address": str, "at": float})
+    db["login_attempts"].create_index(["address", "at"])

@@ -43,10 +43,61 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, client, db):
         login(client, "wangli", "guess-guess")
     response = login(client, "wangli")  # even the right password waits now
     assert response.status_code == 401
-    assert "5 分钟后再试" in response.get_data(as_text=True)
+    locked = response.get_data(as_text=True)
+    assert "5 分钟再试" in locked
+    unknown = login(client, "nobody", "guess-guess").get_data(as_text=True)
+    assert auth.REFUSED in locked and auth.REFUSED in unknown  # a lock tells nothing more
     db["users"].update("wangli", {"locked_until": 0.0})
     db.conn.commit()
     assert login(client, "wangli").status_code == 302
+
+
+def test_parallel_wrong_passwords_check_at_most_the_limit(app, db, monkeypatch):
+    """40 attempts at once: the failure counter is taken in one UPDATE, so no more than
+    MAX_FAILED passwords are ever checked before the lock, and the right one, sent among
+    them, does not get in once the limit is reached."""
+    import threading
+
+    make_user(app, "wangli", "editor")
+    real_hash = db["users"].get("wangli")["password_hash"]
+    checked = []
+    original = auth.check_password_hash
+
+    def counting(hashed, password):
+        if hashed == real_hash:
+            checked.append(password)
+        return original(hashed, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", counting)
+    results = []
+    start = threading.Barrier(40)
+
+    def attempt(number):
+        client = app.test_client()
+        token = csrf_token(client)
+        start.wait()
+        password = "correct-horse-42" if number == 39 else f"wrong-{number}"
+        response = client.post(
+            "/login",
+            data={"name": "wangli", "password": password, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{number}"},
+        )
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) <= auth.MAX_FAILED
+    assert results.count(302) <= 1 and len(results) == 40
+
+
+def test_one_address_is_slowed_whatever_names_it_tries(app, client):
+    for number in range(auth.MAX_PER_ADDRESS):
+        login(client, f"nobody{number}", "guess-guess")
+    make_user(app, "wangli", "editor")
+    assert login(client, "wangli").status_code == 401
 
 
 def test_anonymous_goes_to_login_and_comes_back_after(app, client):
