@@ -149,7 +149,9 @@ UNITS = {
     ),
 }
 PRIORITY = ("thanks", "bye", "praise", "greeting", "ok")
-FILLERS = frozenset("了啊哈呀哦嘛呢吧吗的你您我们真太很蛮最还比都也就是个去咧嘞啦咯哟噢喔呐崽女孙儿")
+FILLERS = frozenset(
+    "了啊哈呀哦嘛呢吧吗的你您我们真太很蛮最还比都也就是个去咧嘞啦咯哟噢喔呐崽女孙儿"
+)
 COVER_CHARS = 20
 
 
