@@ -6,7 +6,7 @@ import click
 from werkzeug.serving import WSGIRequestHandler
 
 from bot import create_app
-from bot.config import safe_mode
+from bot.config import wechat_mode
 
 # Under the `flask` command line (a click context is active) the app loads even with an
 # invalid knowledge base, so that `flask --app server kb check` can say what is wrong.
@@ -35,7 +35,7 @@ def main():
         "银龄助手 is running.\n"
         f"  webhook:   http://127.0.0.1:{port}/wechat\n"
         f"  token:     {settings['WECHAT_TOKEN']}\n"
-        f"  mode:      {'safe (AES)' if safe_mode(settings) else 'plain'}\n"
+        f"  mode:      {wechat_mode(settings)}\n"
         f"  database:  {settings['BOT_DATABASE']}\n"
         f"  knowledge: {settings['KNOWLEDGE_DIR']}"
         f" ({len(services.index.current(services.db()).entries)} entries)\n"

@@ -19,6 +19,9 @@ DEFAULTS = {
     # Safe (AES) mode when both are set: the 43-character EncodingAESKey and the AppID.
     "WECHAT_AES_KEY": "",
     "WECHAT_APPID": "",
+    # plain | compat | safe; empty: safe when the AES key and AppID are set, else plain.
+    # Safe refuses unencrypted messages; compat (WeChat's 兼容模式) takes both.
+    "WECHAT_MODE": "",
     # A request whose timestamp is further than this from now is refused (replay guard).
     "WECHAT_TIMESTAMP_WINDOW": 300,
     # Largest accepted request body; WeChat's own messages are far smaller.
@@ -97,3 +100,19 @@ def load_settings(overrides=None):
 
 def safe_mode(settings):
     return bool(settings.get("WECHAT_AES_KEY") and settings.get("WECHAT_APPID"))
+
+
+MODES = ("plain", "compat", "safe")
+
+
+def wechat_mode(settings):
+    """The message mode, explicit or from the keys present; a mode needing keys that are
+    missing is a configuration error, said at start."""
+    mode = (settings.get("WECHAT_MODE") or "").strip().lower()
+    if not mode:
+        return "safe" if safe_mode(settings) else "plain"
+    if mode not in MODES:
+        raise ValueError(f"WECHAT_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode != "plain" and not safe_mode(settings):
+        raise ValueError(f"WECHAT_MODE={mode} needs WECHAT_AES_KEY and WECHAT_APPID")
+    return mode

@@ -287,3 +287,13 @@ def m104_login_attempts(db):
     worker answers it."""
     db["login_attempts"].create({"address": str, "at": float})
     db["login_attempts"].create_index(["address", "at"])
+
+
+@migrations()
+def m008_seen_requests(db):
+    """The nonce of every signed request within the timestamp window: a captured
+    signature sent again with another body is refused."""
+    db["seen_requests"].create(
+        {"nonce": str, "timestamp": str, "digest": str, "seen_at": float}, pk="nonce"
+    )
+    db["seen_requests"].create_index(["seen_at"])

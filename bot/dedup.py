@@ -5,6 +5,7 @@ The first delivery claims the message key; later ones get the stored reply, so e
 message is handled and logged once, whichever worker a retry lands on.
 """
 
+import hashlib
 import json
 import random
 import sqlite3
@@ -52,3 +53,27 @@ def wait_for_reply(db, key, timeout, poll=0.05):
         if time.monotonic() >= deadline:
             return None
         time.sleep(poll)
+
+
+def first_use_of_signature(db, nonce, timestamp, body, keep_seconds):
+    """False when this nonce was already used with a different body: a signed query
+    string captured and replayed with another message. The identical request again (a
+    retry) is allowed; retries are then answered once by `claim`."""
+    digest = hashlib.sha256(body).hexdigest()
+    now = time.time()
+    try:
+        db.execute(
+            "insert into seen_requests (nonce, timestamp, digest, seen_at) values (?, ?, ?, ?)",
+            [nonce, timestamp, digest, now],
+        )
+        db.conn.commit()
+    except sqlite3.IntegrityError:
+        db.conn.rollback()
+        row = db.execute(
+            "select timestamp, digest from seen_requests where nonce = ?", [nonce]
+        ).fetchone()
+        return row is None or (row[0] == timestamp and row[1] == digest)
+    if random.random() < 0.01:
+        db.execute("delete from seen_requests where seen_at < ?", [now - keep_seconds])
+        db.conn.commit()
+    return True

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import db as database
 from . import dedup, knowledge, texts, usage
 from .alarm import FraudAlarm, example_files, read_examples
+from .config import wechat_mode
 from .dialog import Dialogue, Reply
 from .emergency import EmergencyDetector
 from .index import LiveIndex
@@ -85,12 +86,16 @@ class Services:
         with database.file_lock(self.db_path):
             db = self.db()
             database.migrate(db)
+            problems = knowledge.missing_file_problems(db, settings["KNOWLEDGE_DIR"])
+            if problems:
+                raise knowledge.KnowledgeError(problems)
             knowledge.sync_from_files(db, entries)
         self.protocol = Protocol(
             settings["WECHAT_TOKEN"],
             settings["WECHAT_AES_KEY"],
             settings["WECHAT_APPID"],
             settings["WECHAT_TIMESTAMP_WINDOW"],
+            wechat_mode(settings),
         )
         self.index = LiveIndex(
             self.analyzer,
@@ -131,6 +136,17 @@ class Services:
     def user_hash(self, openid):
         """The pseudonymous id every table keeps instead of the openid."""
         return user_hash(openid, self.settings["USER_HASH_KEY"])
+
+    def first_use_of_signature(self, nonce, timestamp, body):
+        """False for a replayed signature (see dedup); True when storage fails, so a
+        failing disk never refuses WeChat's own messages."""
+        db = self.db()
+        window = 2 * self.settings["WECHAT_TIMESTAMP_WINDOW"]
+        try:
+            return dedup.first_use_of_signature(db, nonce, timestamp, body, window)
+        except sqlite3.Error as error:
+            self._storage_failed(db, error)
+            return True
 
     def handle(self, message, key):
         """One WeChat message, start to end: retry dedup, dialogue, usage log, one commit.

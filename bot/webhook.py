@@ -37,7 +37,10 @@ def verify():
 def receive():
     services = _services()
     protocol = services.protocol
-    incoming = protocol.parse(request.get_data(cache=False), request.args)
+    body = request.get_data(cache=False)
+    incoming = protocol.parse(body, request.args)
+    if not services.first_use_of_signature(incoming.nonce, incoming.timestamp, body):
+        raise ProtocolError(403, "signature already used for another message")
     message = to_message(incoming.message)
     reply = services.handle(message, incoming.dedup_key(services.user_hash(message.user)))
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)

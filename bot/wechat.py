@@ -58,10 +58,11 @@ class Incoming:
 class Protocol:
     """Verifies, decrypts and parses pushes; renders and encrypts replies."""
 
-    def __init__(self, token, aes_key="", app_id="", timestamp_window=300):
+    def __init__(self, token, aes_key="", app_id="", timestamp_window=300, mode=None):
         self.token = token
         self.timestamp_window = timestamp_window
         self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key and app_id else None
+        self.mode = mode or ("safe" if self.crypto else "plain")
 
     # -- verification ------------------------------------------------------------------
 
@@ -94,6 +95,8 @@ class Protocol:
         self.check_request(args)
         xml = _clean_xml(body)
         encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if self.mode == "safe" and not encrypted:
+            raise ProtocolError(403, "safe mode: only encrypted messages are accepted")
         if encrypted:
             xml = self._decrypt(xml, args)
         try:

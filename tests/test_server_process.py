@@ -54,6 +54,8 @@ def running(tmp_path, kind="gunicorn", log=None, **settings):
         BOT_DATABASE=str(tmp_path / "server.db"),
         KNOWLEDGE_DIR=FIXTURE_KB,
         PORT=str(port),
+        WECHAT_MODE="compat",  # these tests send plain and encrypted messages
+        SECRET_KEY="test-server-secret",
         **settings,
     )
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)

@@ -57,9 +57,47 @@ def test_compatible_mode_reply_is_encrypted(safe_app, wechat):
     assert ET.fromstring(response.data).findtext("Encrypt")
 
 
-def test_plain_request_to_safe_mode_server_gets_plain_reply(safe_app, wechat):
+def test_plain_request_to_safe_mode_server_is_refused(safe_app, wechat):
     response = post(safe_app.test_client(), wechat.plain(text_xml("一天吃多少盐", 2003)))
-    assert "5克" in wechat.open_reply(response.data)["Content"]
+    assert response.status_code == 403 and b"safe mode" in response.data
+
+
+def test_compatible_mode_takes_plain_and_encrypted(make_app, wechat):
+    from tests.conftest import AES_KEY, APP_ID
+
+    client = make_app(
+        WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APP_ID, WECHAT_MODE="compat"
+    ).test_client()
+    plain = post(client, wechat.plain(text_xml("一天吃多少盐", 2007)))
+    assert "5克" in wechat.open_reply(plain.data)["Content"]
+    safe = post(client, wechat.safe(text_xml("一天吃多少盐", 2008)))
+    assert "5克" in wechat.open_reply(safe.data)["Content"]
+
+
+def test_a_mode_without_its_keys_refuses_to_start(make_app):
+    import pytest
+
+    with pytest.raises(ValueError, match="WECHAT_AES_KEY"):
+        make_app(WECHAT_MODE="safe")
+
+
+def test_a_captured_signature_with_another_body_is_refused(client, wechat):
+    """In plain (and compatible) mode the signature covers token, timestamp and nonce,
+    not the body: a captured query string must not carry another message."""
+    first = wechat.plain(text_xml("一天吃多少盐", 2009))
+    assert post(client, first).status_code == 200
+    forged = wechat.plain(text_xml("公安让我转钱", 2010, from_user="oAttacker"))
+    forged.query = dict(first.query)
+    response = post(client, forged)
+    assert response.status_code == 403 and b"already used" in response.data
+
+
+def test_the_identical_request_again_is_a_retry_not_a_replay(safe_app, wechat):
+    client = safe_app.test_client()
+    request = wechat.safe(text_xml("一天吃多少盐", 2011))
+    one, two = post(client, request), post(client, request)
+    assert one.status_code == two.status_code == 200
+    assert wechat.open_reply(one.data) == wechat.open_reply(two.data)
 
 
 def test_wrong_msg_signature_is_refused(safe_app, wechat):
