@@ -1,21 +1,43 @@
-"""Personal numbers never stored or echoed: masking, and pseudonymous user ids."""
+"""Personal numbers never stored or echoed: masking, and pseudonymous user ids.
+
+Numbers are found on a normal form of the digits (full-width ０-９ and Ｘ read as 0-9 and X)
+with the separators people type between them (spaces, dashes, dots, brackets), and
+replaced in the original text, so the rest of a message or reply is left as it was.
+"""
 
 import hashlib
 import hmac
 import re
+import unicodedata
 
+_SEP = r"[\s\-.·()（）]{0,3}"
 # Longest first: an ID-card number contains runs that look like a phone number.
 _PATTERNS = (
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
-    (re.compile(r"(?<!\d)\d{16,19}(?!\d)"), "[银行卡号]"),
-    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "[手机号]"),
+    (re.compile(rf"(?<![\dXx])(?:\d{_SEP}){{17}}[\dXx](?![\dXx])"), "[身份证号]"),
+    (re.compile(rf"(?<!\d)(?:\d{_SEP}){{15,18}}\d(?!\d)"), "[银行卡号]"),
+    (
+        re.compile(rf"(?<!\d)(?:\+?86{_SEP})?[(（]?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)"),
+        "[手机号]",
+    ),
 )
 
 
+def _digits_view(text):
+    """The text with full-width and other digit forms as ASCII, one character for one."""
+    out = []
+    for char in text:
+        folded = unicodedata.normalize("NFKC", char)
+        out.append(folded if len(folded) == 1 and folded in "0123456789Xx+" else char)
+    return "".join(out)
+
+
 def mask_numbers(text):
-    """Replace phone, ID-card and bank-card numbers with a label."""
+    """Replace phone, ID-card and bank-card numbers with a label, whatever their format."""
     for pattern, label in _PATTERNS:
-        text = pattern.sub(label, text)
+        view = _digits_view(text)
+        spans = [m.span() for m in pattern.finditer(view)]
+        for start, end in reversed(spans):
+            text = text[:start] + label + text[end:]
     return text
 
 
