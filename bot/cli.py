@@ -17,6 +17,7 @@ def kb_check():
     """Validate every file in knowledge/; exit 1 and name each problem if any."""
     knowledge_dir = current_app.config["KNOWLEDGE_DIR"]
     entries, problems = check(knowledge_dir, Analyzer.from_directory(knowledge_dir))
+    problems += _missing_file_problems(knowledge_dir)
     counts = {}
     for entry in entries:
         counts[entry.category] = counts.get(entry.category, 0) + 1
@@ -38,6 +39,7 @@ def kb_import():
     """Bring changed files into the database; never overwrites a staff edit."""
     knowledge_dir = current_app.config["KNOWLEDGE_DIR"]
     entries, problems = check(knowledge_dir, Analyzer.from_directory(knowledge_dir))
+    problems += _missing_file_problems(knowledge_dir)
     if problems:
         for problem in problems:
             click.echo(problem, err=True)
@@ -51,6 +53,35 @@ def kb_import():
     )
     for entry_id in kept:
         click.echo(f"  kept staff edit: {entry_id}")
+
+
+def _missing_file_problems(knowledge_dir):
+    db = database.connect(current_app.config["BOT_DATABASE"])
+    try:
+        database.migrate(db)
+        return knowledge.missing_file_problems(db, knowledge_dir)
+    finally:
+        db.conn.close()
+
+
+@kb.command("retire-missing")
+@click.option("--yes", is_flag=True, help="retire them; without it, only list them")
+def kb_retire_missing(yes):
+    """List the active entries whose file is gone; with --yes, retire them."""
+    db = database.connect(current_app.config["BOT_DATABASE"])
+    missing = knowledge.missing_files(db, current_app.config["KNOWLEDGE_DIR"])
+    ids = [entry_id for group in missing.values() for entry_id in group]
+    for name, group in missing.items():
+        click.echo(f"{name}: {len(group)} entries: {', '.join(group)}")
+    if not ids:
+        click.echo("no entries of a missing file")
+    elif yes:
+        knowledge.retire_entries(db, ids)
+        db.conn.commit()
+        click.echo(f"retired {len(ids)}")
+    else:
+        click.echo("run again with --yes to retire them")
+    db.conn.close()
 
 
 def register(app):

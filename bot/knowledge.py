@@ -240,21 +240,56 @@ def _entry(row):
     )
 
 
+def missing_files(db, knowledge_dir):
+    """{file name: [active entry ids]} for files the database's entries came from that are
+    no longer in the knowledge folder. A vanished file is a problem to fix, never a reason
+    to retire its entries quietly."""
+    present = {p.name for p in (Path(knowledge_dir) / "entries").glob("*.yaml")}
+    missing = {}
+    for row in db.query(
+        "select id, origin_file from entries where status = 'active' and origin_file != ''"
+        " order by id"
+    ):
+        if row["origin_file"] not in present:
+            missing.setdefault(row["origin_file"], []).append(row["id"])
+    return missing
+
+
+def missing_file_problems(db, knowledge_dir):
+    return [
+        f"{name}: the file is missing, and its {len(ids)} active entries are kept."
+        " Restore it, or retire them with `flask --app server kb retire-missing`."
+        for name, ids in missing_files(db, knowledge_dir).items()
+    ]
+
+
+def retire_entries(db, ids):
+    """Retire entries on an explicit request (the caller lists them first)."""
+    with db.atomic():
+        for entry_id in ids:
+            db["entries"].update(entry_id, {"status": "retired"})
+        if ids:
+            bump_version(db)
+
+
 def sync_from_files(db, entries):
     """Bring file entries into the database without overwriting a staff edit.
 
     New entries are added; entries last written by an import are updated, or retired
-    when their file no longer has them; an entry a person has edited since is left as it
-    is and reported. Returns (added, updated, kept, retired) id lists.
+    when their file (still there) no longer has them; an entry a person has edited since
+    is left as it is and reported. Entries of a file that is gone are left alone: see
+    `missing_files`. Returns (added, updated, kept, retired) id lists.
     """
     added, updated, kept, retired = [], [], [], []
     table = db["entries"]
     in_files = {entry.id for entry in entries}
+    files = {entry.origin_file for entry in entries}
     with db.atomic():
         for row in db.query(
-            "select id from entries where updated_by = ? and status = 'active'", [IMPORTER]
+            "select id, origin_file from entries where updated_by = ? and status = 'active'",
+            [IMPORTER],
         ):
-            if row["id"] not in in_files:
+            if row["id"] not in in_files and row["origin_file"] in files:
                 table.update(row["id"], {"status": "retired"})
                 retired.append(row["id"])
         for entry in entries:

@@ -37,3 +37,40 @@ def test_every_answer_carries_the_security_headers(client, url):
     policy = headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_a_vanished_knowledge_file_is_a_problem_not_a_quiet_retirement(make_app, tmp_path):
+    import shutil
+
+    from bot.knowledge import KnowledgeError
+    from tests.conftest import FIXTURE_KB
+
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    extra = kb / "entries" / "extra.yaml"
+    text = (kb / "entries" / "sample.yaml").read_text(encoding="utf-8")
+    first = text.split("\n- id: ")[1]
+    extra.write_text(
+        "- id: "
+        + first.replace("wechat/video-call", "wechat/video-call-copy", 1).replace(
+            "微信怎么打视频电话？", "微信视频电话怎么接？", 1
+        ),
+        encoding="utf-8",
+    )
+    app = make_app(KNOWLEDGE_DIR=str(kb))
+    db = app.extensions["silverhelper"].db()
+    assert db["entries"].get("wechat/video-call-copy")["status"] == "active"
+    extra.unlink()
+    with pytest.raises(KnowledgeError, match="extra.yaml: the file is missing"):
+        make_app(KNOWLEDGE_DIR=str(kb))
+    assert db["entries"].get("wechat/video-call-copy")["status"] == "active"
+    runner = app.test_cli_runner()
+    check = runner.invoke(args=["kb", "check"])
+    assert check.exit_code == 1 and "extra.yaml: the file is missing" in check.output
+    listed = runner.invoke(args=["kb", "retire-missing"])
+    assert "wechat/video-call-copy" in listed.output and "--yes" in listed.output
+    assert db["entries"].get("wechat/video-call-copy")["status"] == "active"
+    retired = runner.invoke(args=["kb", "retire-missing", "--yes"])
+    assert "retired 1" in retired.output
+    assert db["entries"].get("wechat/video-call-copy")["status"] == "retired"
+    make_app(KNOWLEDGE_DIR=str(kb))  # starts again once the retirement was explicit

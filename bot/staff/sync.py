@@ -53,6 +53,7 @@ def sync_import():
     db = services_.db()
     knowledge_dir = services_.settings["KNOWLEDGE_DIR"]
     entries, problems = _file_entries(knowledge_dir)
+    problems = problems + knowledge.missing_file_problems(db, knowledge_dir)
     if problems:
         return render_template(
             "staff/sync.html",
