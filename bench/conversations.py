@@ -61,6 +61,7 @@ class Bot:
                     "KNOWLEDGE_DIR": str(knowledge_dir),
                     "INDEX_BACKGROUND": False,
                     "SECRET_KEY": "bench",
+                    "ALLOW_DEMO_SECRETS": True,
                 }
             )
             services = app.extensions["silverhelper"]

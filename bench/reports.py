@@ -166,7 +166,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or str(Path(tmp) / "bench.db")
         app = create_app(
-            {"BOT_DATABASE": path, "INDEX_BACKGROUND": False, "SECRET_KEY": "bench-secret"}
+            {
+                "BOT_DATABASE": path,
+                "INDEX_BACKGROUND": False,
+                "SECRET_KEY": "bench-secret",
+                "ALLOW_DEMO_SECRETS": True,
+            }
         )
         services = app.extensions["silverhelper"]
         db = services.db()

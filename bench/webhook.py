@@ -147,6 +147,7 @@ def main():
         env = dict(
             os.environ,
             WECHAT_TOKEN=TOKEN,
+            SECRET_KEY="bench-webhook-secret",
             BOT_DATABASE=f"{tmp}/bench.db",
             WECHAT_AES_KEY="",
             WECHAT_APPID="",

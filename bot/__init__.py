@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask
 
-from .config import load_settings
+from .config import demo_secret_problems, load_settings
 
 
 def create_app(config=None, strict=True):
@@ -15,6 +15,12 @@ def create_app(config=None, strict=True):
     list the problems; the webhook then answers 503 until they are fixed.
     """
     settings = load_settings(config)
+    if strict and demo_secret_problems(settings):
+        raise RuntimeError(
+            "refusing to start on public secrets:\n  "
+            + "\n  ".join(demo_secret_problems(settings))
+            + "\n(ALLOW_DEMO_SECRETS=1 allows them, as ./dev serve does, for trying it out)"
+        )
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings)
 

@@ -27,6 +27,7 @@ from flask import (
 from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from . import db as database
 from . import webhook
@@ -66,9 +67,22 @@ def _clean_name(name):
     return name
 
 
-def _check_password(password):
-    if len(password or "") < MIN_PASSWORD:
+# zxcvbn's score (0-4) from which a password is hard enough to guess.
+MIN_STRENGTH = 3
+
+
+def _check_password(password, name=""):
+    """Long enough, without the user name, and not common or guessable (zxcvbn, which
+    knows the common passwords, keyboard runs, dates and names)."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少要 {MIN_PASSWORD} 个字符。")
+    if name and name.lower() in password.lower():
+        raise AccountError("密码里不能有用户名。")
+    if zxcvbn(password, user_inputs=[name] if name else [])["score"] < MIN_STRENGTH:
+        raise AccountError(
+            "这个密码太常见、太好猜。请换一个长一点、不常见的，比如几个词连起来再加数字。"
+        )
 
 
 def get_user(db, name):
@@ -85,7 +99,7 @@ def create_user(db, name, role, password, by="command"):
     name = _clean_name(name)
     if role not in RANK:
         raise AccountError("角色只能是 viewer、editor 或 admin。")
-    _check_password(password)
+    _check_password(password, name)
     if get_user(db, name):
         raise AccountError(f"用户名 {name} 已经有了。")
     db["users"].insert(
@@ -104,12 +118,13 @@ def create_user(db, name, role, password, by="command"):
 
 
 def set_password(db, name, password):
-    _check_password(password)
+    _check_password(password, name)
     if not get_user(db, name):
         raise AccountError(f"没有用户 {name}。")
     db["users"].update(
         name, {"password_hash": generate_password_hash(password), "failed_logins": 0}
     )
+    end_sessions(db, name)
 
 
 def set_role(db, name, role):
@@ -120,6 +135,17 @@ def set_role(db, name, role):
 
 def set_active(db, name, active):
     db["users"].update(name, {"active": int(bool(active))})
+    if not active:
+        end_sessions(db, name)
+
+
+def end_sessions(db, name):
+    """Every login cookie of this user stops working (logout, disable, new password):
+    the session carries the version it was made under, checked on every request."""
+    db.execute(
+        "update users set session_version = coalesce(session_version, 0) + 1 where name = ?",
+        [name],
+    )
 
 
 def active_admins(db):
@@ -214,6 +240,7 @@ def current_user():
             if (
                 user
                 and user["active"]
+                and session.get("v") == (user["session_version"] or 0)
                 and hmac.compare_digest(
                     session.get("auth", ""), _fingerprint(user["password_hash"])
                 )
@@ -291,6 +318,7 @@ def login():
             session.permanent = True
             session["user"] = user["name"]
             session["auth"] = _fingerprint(user["password_hash"])
+            session["v"] = user["session_version"] or 0
             return redirect(next_url or home_for(user))
     status = 200 if error is None else 401
     return render_template("login.html", error=error, name=name, next=next_url or ""), status
@@ -298,6 +326,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        end_sessions(_db(), user["name"])
+        _db().conn.commit()
     session.clear()
     return redirect(url_for("auth.login", out=1))
 

@@ -12,6 +12,7 @@ from dotenv import load_dotenv
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_TOKEN = "silverhelper-demo-token"
+DEV_SECRET = "dev-secret-change-me"
 
 DEFAULTS = {
     # WeChat: the token typed into the official account's server settings.
@@ -30,7 +31,10 @@ DEFAULTS = {
     "DEDUP_WAIT_SECONDS": 4.0,
     "BOT_DATABASE": str(PROJECT_ROOT / "instance" / "silverhelper.db"),
     "KNOWLEDGE_DIR": str(PROJECT_ROOT / "knowledge"),
-    "SECRET_KEY": "dev-secret-change-me",
+    "SECRET_KEY": DEV_SECRET,
+    # The demo token and development secret are refused when serving, unless this is on
+    # (`./dev serve` sets it): with them anyone can sign messages and compute user ids.
+    "ALLOW_DEMO_SECRETS": False,
     # Key for the pseudonymous user id in the usage log; falls back to SECRET_KEY.
     "USER_HASH_KEY": "",
     "PORT": 8000,
@@ -73,7 +77,7 @@ FLOAT_SETTINGS = {
     "REVIEW_GROUP_SIMILARITY",
     "CHOICE_MARGIN",
 }
-BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER"}
+BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER", "ALLOW_DEMO_SECRETS"}
 
 
 def load_settings(overrides=None):
@@ -116,3 +120,17 @@ def wechat_mode(settings):
     if mode != "plain" and not safe_mode(settings):
         raise ValueError(f"WECHAT_MODE={mode} needs WECHAT_AES_KEY and WECHAT_APPID")
     return mode
+
+
+def demo_secret_problems(settings):
+    """What stops a real start: the public demo token or development secret in use."""
+    if settings.get("ALLOW_DEMO_SECRETS"):
+        return []
+    problems = []
+    if settings.get("WECHAT_TOKEN") == DEMO_TOKEN:
+        problems.append("WECHAT_TOKEN is the public demo token: set the account's own token")
+    if settings.get("SECRET_KEY") == DEV_SECRET:
+        problems.append("SECRET_KEY is the development value: set a long random one")
+    if settings.get("USER_HASH_KEY") == DEV_SECRET:
+        problems.append("USER_HASH_KEY is the development value: set a long random one")
+    return problems

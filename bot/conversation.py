@@ -5,9 +5,8 @@ last answer (for 有用 / 没用). Each part carries its own expiry time.
 """
 
 import json
+import random
 import time
-
-KEEP_SECONDS = 24 * 3600
 
 
 def load(db, user_hash, now=None):
@@ -25,6 +24,8 @@ def load(db, user_hash, now=None):
 
 def save(db, user_hash, state, now=None):
     now = now or time.time()
+    if random.random() < 0.01:  # now and then, drop the states that have run out
+        purge_expired(db, now)
     live = {k: v for k, v in state.items() if v and v.get("until", 0) > now}
     if not live:
         db.execute("delete from conversations where user_hash = ?", [user_hash])
@@ -45,3 +46,15 @@ def save(db, user_hash, state, now=None):
 def part(value, seconds, now=None):
     """A state part that lives for `seconds`."""
     return dict(value, until=(now or time.time()) + seconds)
+
+
+def purge_expired(db, now=None):
+    """Delete states whose every part has expired; they still hold question text."""
+    return db.execute(
+        "delete from conversations where expires_at <= ?", [now or time.time()]
+    ).rowcount
+
+
+def purge_before(db, cutoff):
+    """Delete states last written before `cutoff` (seconds), for the text retention."""
+    return db.execute("delete from conversations where updated_at < ?", [cutoff]).rowcount

@@ -297,3 +297,9 @@ def m008_seen_requests(db):
         {"nonce": str, "timestamp": str, "digest": str, "seen_at": float}, pk="nonce"
     )
     db["seen_requests"].create_index(["seen_at"])
+
+
+@migrations()
+def m105_session_version(db):
+    """A per-user session version: logout, disabling and a new password end every login."""
+    db["users"].add_column("session_version", int, not_null_default=0)

@@ -37,7 +37,7 @@ def verify():
 def receive():
     services = _services()
     protocol = services.protocol
-    body = request.get_data(cache=False)
+    body = _body(services.settings["MAX_CONTENT_LENGTH"])
     incoming = protocol.parse(body, request.args)
     if not services.first_use_of_signature(incoming.nonce, incoming.timestamp, body):
         raise ProtocolError(403, "signature already used for another message")
@@ -45,6 +45,19 @@ def receive():
     reply = services.handle(message, incoming.dedup_key(services.user_hash(message.user)))
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
     return _xml(protocol.wire(incoming, reply_xml))
+
+
+def _body(limit):
+    """The request body, or 413 when it is over the limit, chunked bodies included:
+    werkzeug cuts a chunked body at the limit silently, which then read as broken XML."""
+    if request.content_length is not None:
+        if request.content_length > limit:
+            abort(413)
+        return request.get_data(cache=False)
+    body = request.environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        abort(413)
+    return body
 
 
 def _xml(body):

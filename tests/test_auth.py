@@ -1,6 +1,7 @@
 """Staff accounts: hashed passwords, login, roles, expiry, CSRF and the `users` commands."""
 
 import itsdangerous.timed
+import pytest
 from werkzeug.security import check_password_hash
 
 from bot import auth
@@ -220,28 +221,32 @@ def test_create_admin_asks_for_the_password_and_has_no_default(app):
     assert result.exit_code == 1
     assert "至少" in result.output
     result = runner.invoke(
-        args=["users", "create-admin", "boss"], input="boss-password-1\nboss-password-1\n"
+        args=["users", "create-admin", "boss"],
+        input="amber-lantern-river-7\namber-lantern-river-7\n",
     )
     assert result.exit_code == 0, result.output
     assert "created admin boss" in result.output
     client = app.test_client()
-    assert login(client, "boss", "boss-password-1").status_code == 302
+    assert login(client, "boss", "amber-lantern-river-7").status_code == 302
     assert client.get("/staff/users").status_code == 200
 
 
 def test_users_add_with_role_and_list(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "add", "reader", "--role", "viewer"], input="reader-pass-1\nreader-pass-1\n"
+        args=["users", "add", "reader", "--role", "viewer"],
+        input="violet-harbor-train-3\nviolet-harbor-train-3\n",
     )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["users", "add", "reader"], input="other-pass-1\nother-pass-1\n")
+    result = runner.invoke(
+        args=["users", "add", "reader"], input="copper-meadow-kite-8\ncopper-meadow-kite-8\n"
+    )
     assert result.exit_code == 1
     assert "已经有了" in result.output
     listing = runner.invoke(args=["users", "list"]).output
     assert "reader" in listing and "viewer" in listing
     client = app.test_client()
-    login(client, "reader", "reader-pass-1")
+    login(client, "reader", "violet-harbor-train-3")
     assert client.get("/staff/entries").status_code == 403
 
 
@@ -250,11 +255,11 @@ def test_admin_page_adds_changes_and_disables_accounts(app, logged_in_client):
     response = post_form(
         admin,
         "/staff/users",
-        {"name": "zhaomin", "role": "viewer", "password": "zhaomin-pass"},
+        {"name": "zhaomin", "role": "viewer", "password": "quiet-orchard-51-river"},
     )
     assert response.status_code == 302
     newcomer = app.test_client()
-    assert login(newcomer, "zhaomin", "zhaomin-pass").status_code == 302
+    assert login(newcomer, "zhaomin", "quiet-orchard-51-river").status_code == 302
     assert newcomer.get("/staff/entries").status_code == 403
     post_form(admin, "/staff/users/zhaomin", {"action": "role", "role": "editor"})
     assert newcomer.get("/staff/entries").status_code == 200
@@ -272,3 +277,32 @@ def test_admin_form_errors_are_plain_chinese(logged_in_client):
     response = post_form(admin, "/staff/users", {"name": "Bad Name!", "password": "x"})
     assert response.status_code == 400
     assert "用户名只能用小写英文字母" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", ["password123", "12345678", "qwertyuiop", "wangli2024"])
+def test_common_and_name_passwords_are_refused(db, password):
+    with pytest.raises(auth.AccountError):
+        auth.create_user(db, "wangli", "editor", password)
+
+
+def test_logout_ends_the_cookie_on_the_server(app):
+    make_user(app, "wangli", "editor")
+    client = app.test_client()
+    login(client, "wangli")
+    cookie = client.get_cookie("silverhelper_session").value
+    post_form(client, "/logout", page="/staff/entries")
+    replay = app.test_client()
+    replay.set_cookie("silverhelper_session", cookie)
+    assert replay.get("/staff/entries").status_code == 302  # back to the login page
+
+
+def test_a_cookie_from_before_a_disable_stays_dead_after_re_enabling(app, db):
+    make_user(app, "wangli", "editor")
+    client = app.test_client()
+    login(client, "wangli")
+    assert client.get("/staff/entries").status_code == 200
+    auth.set_active(db, "wangli", False)
+    db.conn.commit()
+    auth.set_active(db, "wangli", True)
+    db.conn.commit()
+    assert client.get("/staff/entries").status_code == 302

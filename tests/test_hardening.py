@@ -1,5 +1,7 @@
 """Edge inputs and headers found by trying the service as an attacker and an operator."""
 
+from pathlib import Path
+
 import pytest
 
 
@@ -74,3 +76,58 @@ def test_a_vanished_knowledge_file_is_a_problem_not_a_quiet_retirement(make_app,
     assert "retired 1" in retired.output
     assert db["entries"].get("wechat/video-call-copy")["status"] == "retired"
     make_app(KNOWLEDGE_DIR=str(kb))  # starts again once the retirement was explicit
+
+
+def test_serving_on_the_public_demo_secrets_is_refused(make_app):
+    from bot.config import DEMO_TOKEN, DEV_SECRET
+
+    with pytest.raises(RuntimeError, match="WECHAT_TOKEN is the public demo token"):
+        make_app(WECHAT_TOKEN=DEMO_TOKEN)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is the development value"):
+        make_app(SECRET_KEY=DEV_SECRET, USER_HASH_KEY="")
+    make_app(WECHAT_TOKEN=DEMO_TOKEN, SECRET_KEY=DEV_SECRET, ALLOW_DEMO_SECRETS=True)
+
+
+def test_the_served_app_refuses_to_load_on_demo_secrets(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURE_KB
+
+    env = dict(os.environ, BOT_DATABASE=str(tmp_path / "x.db"), KNOWLEDGE_DIR=FIXTURE_KB)
+    for name in ("WECHAT_TOKEN", "SECRET_KEY", "USER_HASH_KEY", "ALLOW_DEMO_SECRETS"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import server"],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "refusing to start on public secrets" in result.stderr
+
+
+def test_conversation_states_are_purged_when_expired_and_by_the_text_retention(app):
+    import time
+
+    from bot import conversation
+    from bot.dialog import Message
+    from tests.conftest import Clock
+
+    services = app.extensions["silverhelper"]
+    db = services.db()
+    clock = Clock(time.time())
+    services.dialogue.clock = clock
+    services.respond(Message("oOld", "text", text="一天吃多少盐"))
+    services.respond(Message("oNew", "text", text="微信怎么视频通话"))
+    assert db.execute("select count(*) from conversations").fetchone()[0] == 2
+    assert "盐" in db.execute("select state from conversations").fetchall()[0][0]
+    assert conversation.purge_expired(db, clock() + 7 * 24 * 3600) == 2
+    services.respond(Message("oOld", "text", text="一天吃多少盐"))
+    db.execute("update conversations set updated_at = ?", [time.time() - 200 * 86400])
+    db.conn.commit()
+    result = app.test_cli_runner().invoke(args=["purge-text", "--days", "180"])
+    assert "1 conversation states" in result.output
+    assert db.execute("select count(*) from conversations").fetchone()[0] == 0

@@ -240,3 +240,18 @@ def test_access_logs_never_hold_the_openid_or_the_signature(tmp_path, kind):
         request.query["nonce"],
     ):
         assert secret not in written
+
+
+@pytest.mark.parametrize("kind", ["gunicorn", "dev"])
+def test_a_chunked_body_over_the_limit_gets_413(tmp_path, kind):
+    wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
+    with running(tmp_path, kind) as (base, _, _):
+        request = wechat.safe(text_xml("一天吃几克盐", 1))
+
+        def chunks():
+            for _ in range(20):
+                yield b"x" * 10_000
+
+        response = requests.post(base + "/wechat", params=request.query, data=chunks(), timeout=10)
+        assert response.status_code == 413
+        assert b"Traceback" not in response.content

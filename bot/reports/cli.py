@@ -5,12 +5,14 @@ flask --app server purge-text --days 180
 """
 
 import datetime
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import conversation
 from .. import db as database
 from ..nlp import Analyzer
 from . import exports, queries
@@ -90,8 +92,18 @@ def purge_text_command(days):
             "update feedback set question = null where day < ? and question != ''",
             [cutoff],
         ).rowcount
+        # Conversation state holds the last question's text too.
+        states = conversation.purge_before(db, cutoff_seconds(days))
+        states += conversation.purge_expired(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    click.echo(f"cleared text before {cutoff}: {messages} messages, {feedback} feedback rows")
+    click.echo(
+        f"cleared text before {cutoff}: {messages} messages, {feedback} feedback rows,"
+        f" {states} conversation states"
+    )
+
+
+def cutoff_seconds(days):
+    return time.time() - days * 86400
 
 
 def register(app):
