@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import create_app  # noqa: E402
-from bot.dialog import Message  # noqa: E402
+from bot.chat.dialogue import Message  # noqa: E402
 from tests import blindset  # noqa: E402
 
 ANSWERED = ("answered", "emergency")

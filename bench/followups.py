@@ -6,7 +6,7 @@ tests/eval/followups.jsonl holds two-turn conversations written against the entr
 (a question, then a follow-up or an unrelated new question, with the entry that should
 answer it); our own out-of-scope questions asked after a topic must still be declined.
 Grid over FOLLOWUP_NEW_SCORE, FOLLOWUP_OWN_SCORE, FOLLOWUP_CONTEXT_WEIGHT and
-FOLLOWUP_GATE_CHARS (bot/dialog.py), on the mean of the two shares; prints each pair's
+FOLLOWUP_GATE_CHARS (bot/chat/dialogue.py), on the mean of the two shares; prints each pair's
 share handled right, best first. The blind set's conversations are only reported
 (bench/conversations.py).
 """

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.alarm import FraudAlarm, example_files, read_examples  # noqa: E402
+from bot.search.alarm import FraudAlarm, example_files, read_examples  # noqa: E402
 from tests import blindset  # noqa: E402
 from tests.evalset import EVAL_DIR  # noqa: E402
 

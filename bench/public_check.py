@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlp import Analyzer  # noqa: E402
-from bot.retriever import Retriever  # noqa: E402
+from bot.search.nlp import Analyzer  # noqa: E402
+from bot.search.retriever import Retriever  # noqa: E402
 
 KB = ROOT / "knowledge"
 

@@ -19,9 +19,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge import load_directory, load_out_of_scope  # noqa: E402
-from bot.nlp import Analyzer  # noqa: E402
-from bot.retriever import Retriever  # noqa: E402
+from bot.kb.entries import load_directory, load_out_of_scope  # noqa: E402
+from bot.search.nlp import Analyzer  # noqa: E402
+from bot.search.retriever import Retriever  # noqa: E402
 from tests import evalset  # noqa: E402
 
 KB = ROOT / "knowledge"

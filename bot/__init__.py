@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask
 
-from .config import demo_secret_problems, load_settings
+from bot.config import demo_secret_problems, load_settings
 
 
 def create_app(config=None, strict=True):
@@ -24,8 +24,8 @@ def create_app(config=None, strict=True):
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings)
 
-    from .knowledge import KnowledgeError
-    from .services import Services
+    from bot.kb.entries import KnowledgeError
+    from bot.services import Services
 
     try:
         app.extensions["silverhelper"] = Services(settings)
@@ -37,14 +37,16 @@ def create_app(config=None, strict=True):
             "knowledge base invalid (%d problems): the webhook answers 503", len(error.problems)
         )
 
-    from . import cli, errors, headers, webhook
+    from bot import errors, headers
+    from bot.kb import cli
+    from bot.wechat import webhook
 
     app.register_blueprint(webhook.bp)
-    from . import auth, staff
+    from bot import auth, staff
 
     auth.register(app)  # login, sessions, CSRF, `users` commands
     staff.register(app)  # /staff pages, `kb export`
-    from . import reports
+    from bot import reports
 
     reports.register(app)  # /reports pages, `report` and `purge-text` commands
     errors.register(app)

@@ -29,8 +29,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from . import db as database
-from . import webhook
+from bot import db as database
+from bot.wechat import webhook
 
 ROLES = ("viewer", "editor", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}

@@ -8,19 +8,22 @@ import threading
 import time
 from pathlib import Path
 
-from . import db as database
-from . import dedup, knowledge, texts, usage
-from .alarm import FraudAlarm, example_files, read_examples
-from .config import wechat_mode
-from .dialog import Dialogue, Reply
-from .emergency import EmergencyDetector
-from .index import LiveIndex
-from .kbcheck import check_files, confusable_problems
-from .nlp import Analyzer
-from .privacy import user_hash
-from .smalltalk import SmallTalk
-from .smalltalk import read_examples as small_talk_examples
-from .wechat import Protocol
+from bot import db as database
+from bot import usage
+from bot.chat import texts
+from bot.chat.dialogue import Dialogue, Reply
+from bot.config import wechat_mode
+from bot.kb import entries as knowledge
+from bot.kb.check import check_files, confusable_problems
+from bot.kb.index import LiveIndex
+from bot.privacy import user_hash
+from bot.search.alarm import FraudAlarm, example_files, read_examples
+from bot.search.emergency import EmergencyDetector
+from bot.search.nlp import Analyzer
+from bot.search.smalltalk import SmallTalk
+from bot.search.smalltalk import read_examples as small_talk_examples
+from bot.wechat import dedup
+from bot.wechat.protocol import Protocol
 
 log = logging.getLogger(__name__)
 EMERGENCY_FILE = "emergency_examples.tsv"

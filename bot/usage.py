@@ -5,7 +5,7 @@ Coordinators' reports read this table; a failure to write it never stops a reply
 
 import datetime
 
-from .privacy import mask_numbers, user_hash
+from bot.privacy import mask_numbers, user_hash
 
 # The county's local time, for daily and hour-of-day figures.
 LOCAL_TZ = datetime.timezone(datetime.timedelta(hours=8))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import create_app
-from bot.dialog import Message
+from bot.chat.dialogue import Message
 from tests.wxclient import WeChatServer
 
 HERE = Path(__file__).parent

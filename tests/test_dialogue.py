@@ -9,8 +9,8 @@ from itertools import count
 import pytest
 from werkzeug.serving import make_server
 
-from bot import texts
-from bot.dialog import CHOICE_SECONDS, choice_number, paginate
+from bot.chat import texts
+from bot.chat.dialogue import CHOICE_SECONDS, choice_number, paginate
 from tests.conftest import Clock
 from tests.test_webhook import post
 from tests.wxclient import event_xml, message_xml, text_xml

@@ -44,7 +44,7 @@ def test_every_answer_carries_the_security_headers(client, url):
 def test_a_vanished_knowledge_file_is_a_problem_not_a_quiet_retirement(make_app, tmp_path):
     import shutil
 
-    from bot.knowledge import KnowledgeError
+    from bot.kb.entries import KnowledgeError
     from tests.conftest import FIXTURE_KB
 
     kb = tmp_path / "kb"
@@ -112,8 +112,8 @@ def test_the_served_app_refuses_to_load_on_demo_secrets(tmp_path):
 def test_conversation_states_are_purged_when_expired_and_by_the_text_retention(app):
     import time
 
-    from bot import conversation
-    from bot.dialog import Message
+    from bot.chat import conversation
+    from bot.chat.dialogue import Message
     from tests.conftest import Clock
 
     services = app.extensions["silverhelper"]

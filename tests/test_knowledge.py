@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.kbcheck import check
-from bot.knowledge import VERIFIED_NUMBERS, KnowledgeError, load_directory, load_out_of_scope
-from bot.nlp import Analyzer, basic_normalise
+from bot.kb.check import check
+from bot.kb.entries import VERIFIED_NUMBERS, KnowledgeError, load_directory, load_out_of_scope
+from bot.search.nlp import Analyzer, basic_normalise
 from tests import evalset
 from tests.conftest import FIXTURE_KB, REAL_KB
 
@@ -152,7 +152,7 @@ def test_the_service_starts_on_the_bundled_knowledge_base(make_app):
 
 
 def test_import_retires_entries_gone_from_the_files_but_not_staff_ones(make_app, tmp_path):
-    from bot import knowledge
+    from bot.kb import entries as knowledge
 
     entries = sample_entries()
     app = make_app(KNOWLEDGE_DIR=str(write_kb(tmp_path, entries)))
@@ -181,10 +181,19 @@ def test_local_template_ships_inactive_and_an_active_placeholder_is_refused(tmp_
 
 
 def test_the_voice_rules_refuse_what_a_machine_can_see():
-    from bot.knowledge import voice_problems
+    from bot.kb.entries import voice_problems
 
     assert voice_problems("1. 打开设置。\n2. 点显示。") == []
     assert any("您" in p for p in voice_problems("你打开设置就行。"))
     assert any("two" in p for p in voice_problems("1. 先这样。\n2. 再那样。\n1. 又一遍。"))
     assert any("12399" in p for p in voice_problems("不会弄就打电话12399问。"))
     assert voice_problems("不会弄就打电话12393问。") == []
+
+
+def test_the_readme_settings_table_lists_exactly_the_settings():
+    from bot.config import DEFAULTS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Settings") : readme.index("## Production")]
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert named == set(DEFAULTS)

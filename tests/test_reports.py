@@ -188,12 +188,12 @@ def test_categories_entries_feedback_and_alarms(viewer):
     rows = read_csv(viewer.get("/reports/categories.csv"))
     names = {name: int(n) for name, n, *_ in rows[1:]}
     assert names == {queries.CATEGORY_NAMES[c]: answered.get(c, 0) for c in queries.CATEGORY_NAMES}
-    assert [r[0] for r in rows[1:]] == ["手机和微信", "防诈骗", "健康", "辟谣", "便民服务"]
+    assert [r[0] for r in rows[1:]] == ["手机和微信", "防诈骗", "健康知识", "辟谣", "便民服务"]
 
     rows = read_csv(viewer.get("/reports/entries.csv"))
     assert rows[0] == ["条目", "类别", "回答次数", "有用", "没用", "编号"]
     top = rows[1]
-    assert top[5] == "health/salt" and top[0] == "老年人一天吃多少盐合适？" and top[1] == "健康"
+    assert top[5] == "health/salt" and top[0] == "老年人一天吃多少盐合适？" and top[1] == "健康知识"
     assert top[2:5] == ["3", "2", "1"]  # 3 answers in range; 2 有用, 1 没用 in range
 
     rows = read_csv(viewer.get("/reports/feedback.csv"))

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from bot import knowledge
-from bot.nlp import Analyzer
-from bot.retriever import ANSWER, CHOOSE, DECLINE, Retriever
+from bot.kb import entries as knowledge
+from bot.search.nlp import Analyzer
+from bot.search.retriever import ANSWER, CHOOSE, DECLINE, Retriever
 from tests.conftest import FIXTURE_KB
 from tests.test_dialogue import Chat
 

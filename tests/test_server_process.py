@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.parse
 from pathlib import Path
 
@@ -91,10 +92,23 @@ def running(tmp_path, kind="gunicorn", log=None, **settings):
             process.stderr.close()
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One gunicorn and one development server for the tests that only send requests:
+    starting a server is the slow part of these tests."""
+    servers = {}
+    with contextlib.ExitStack() as stack:
+        for kind in ("gunicorn", "dev"):
+            path = tmp_path_factory.mktemp(kind)
+            log = path / "server.log"
+            base, database, _ = stack.enter_context(running(path, kind, log=log))
+            servers[kind] = types.SimpleNamespace(base=base, database=database, log=log)
+        yield servers
+
+
 @pytest.fixture
-def server(tmp_path):
-    with running(tmp_path) as (base, database, _):
-        yield base + "/wechat", database
+def server(shared):
+    return shared["gunicorn"].base + "/wechat", shared["gunicorn"].database
 
 
 def test_real_server_answers_plain_and_safe_mode(server):
@@ -126,18 +140,21 @@ def test_real_server_retries_are_handled_once_across_workers(server):
 
     url, database = server
     wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
-    xml = text_xml("96110是什么电话", 4)
+    xml = text_xml("96110是什么电话", 4444)
     replies = set()
     for _ in range(6):  # the two workers take turns; every delivery signed afresh
         request = wechat.plain(xml)
         response = requests.post(url, params=request.query, data=request.body.encode(), timeout=5)
         replies.add(wechat.open_reply(response.content)["Content"])
-    subscribe = wechat.plain(event_xml("subscribe", create_time=1700000000))
+    subscribe = wechat.plain(event_xml("subscribe", create_time=1700004444))
     for _ in range(3):
         requests.post(url, params=subscribe.query, data=subscribe.body.encode(), timeout=5)
     assert len(replies) == 1
     with sqlite3.connect(database) as conn:
-        rows = conn.execute("select msg_type, count(*) from messages group by msg_type").fetchall()
+        rows = conn.execute(
+            "select msg_type, count(*) from messages"
+            " where msg_key like '%:4444' or msg_key like '%:1700004444:%' group by msg_type"
+        ).fetchall()
     assert sorted(rows) == [("event", 1), ("text", 1)]
 
 
@@ -160,19 +177,19 @@ def _viewer_session(base, database):
 
 
 @pytest.mark.parametrize("kind", ["gunicorn", "dev"])
-def test_report_downloads_keep_their_chinese_names_on_real_servers(tmp_path, kind):
-    with running(tmp_path, kind) as (base, database, _):
-        session = _viewer_session(base, database)
-        for path, suffix in [("/reports/overview.csv", ".csv"), ("/reports/report.xlsx", ".xlsx")]:
-            response = session.get(base + path, timeout=10)
-            assert response.status_code == 200, response.text[:200]
-            disposition = response.headers["Content-Disposition"]
-            assert disposition.startswith("attachment;")
-            assert "filename*=UTF-8''" in disposition
-            assert disposition.encode("ascii")  # the header itself is plain ASCII
-            name = urllib.parse.unquote(disposition.split("filename*=UTF-8''")[1])
-            assert name.startswith("银龄助手报表_") and name.endswith(suffix), name
-            assert len(response.content) > 20
+def test_report_downloads_keep_their_chinese_names_on_real_servers(shared, kind):
+    base, database = shared[kind].base, shared[kind].database
+    session = _viewer_session(base, database)
+    for path, suffix in [("/reports/overview.csv", ".csv"), ("/reports/report.xlsx", ".xlsx")]:
+        response = session.get(base + path, timeout=10)
+        assert response.status_code == 200, response.text[:200]
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert "filename*=UTF-8''" in disposition
+        assert disposition.encode("ascii")  # the header itself is plain ASCII
+        name = urllib.parse.unquote(disposition.split("filename*=UTF-8''")[1])
+        assert name.startswith("银龄助手报表_") and name.endswith(suffix), name
+        assert len(response.content) > 20
 
 
 def _workers(master, count=2):
@@ -221,16 +238,13 @@ def test_a_full_disk_costs_the_log_never_the_reply(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["gunicorn", "dev"])
-def test_access_logs_never_hold_the_openid_or_the_signature(tmp_path, kind):
+def test_access_logs_never_hold_the_openid_or_the_signature(shared, kind):
     wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
-    log = tmp_path / "server.log"
-    with running(tmp_path, kind, log=log) as (base, _, _):
-        request = wechat.safe(text_xml("一天吃几克盐", 1))
-        query = dict(request.query, openid="oSecretOpenId123")
-        response = requests.post(
-            base + "/wechat", params=query, data=request.body.encode(), timeout=5
-        )
-        assert response.status_code == 200
+    base, log = shared[kind].base, shared[kind].log
+    request = wechat.safe(text_xml("一天吃几克盐", 5555))
+    query = dict(request.query, openid="oSecretOpenId123")
+    response = requests.post(base + "/wechat", params=query, data=request.body.encode(), timeout=5)
+    assert response.status_code == 200
     written = log.read_text(encoding="utf-8", errors="replace")
     assert "POST /wechat" in written
     for secret in (
@@ -243,15 +257,15 @@ def test_access_logs_never_hold_the_openid_or_the_signature(tmp_path, kind):
 
 
 @pytest.mark.parametrize("kind", ["gunicorn", "dev"])
-def test_a_chunked_body_over_the_limit_gets_413(tmp_path, kind):
+def test_a_chunked_body_over_the_limit_gets_413(shared, kind):
     wechat = WeChatServer(TOKEN, AES_KEY, APP_ID)
-    with running(tmp_path, kind) as (base, _, _):
-        request = wechat.safe(text_xml("一天吃几克盐", 1))
+    base = shared[kind].base
+    request = wechat.safe(text_xml("一天吃几克盐", 6666))
 
-        def chunks():
-            for _ in range(20):
-                yield b"x" * 10_000
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 10_000
 
-        response = requests.post(base + "/wechat", params=request.query, data=chunks(), timeout=10)
-        assert response.status_code == 413
-        assert b"Traceback" not in response.content
+    response = requests.post(base + "/wechat", params=request.query, data=chunks(), timeout=10)
+    assert response.status_code == 413
+    assert b"Traceback" not in response.content

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot import knowledge
-from bot.dialog import Message
+from bot.chat.dialogue import Message
+from bot.kb import entries as knowledge
 from tests.conftest import csrf_token, login, make_user, post_form
 
 ENTRY = "phone/font-size"

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from bot import knowledge, usage
-from bot.dialog import Message
+from bot import usage
+from bot.chat.dialogue import Message
+from bot.kb import entries as knowledge
 from tests.conftest import post_form
 from tests.test_staff import answer_for
 

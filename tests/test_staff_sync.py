@@ -5,7 +5,7 @@ import shutil
 import pytest
 import yaml
 
-from bot import knowledge
+from bot.kb import entries as knowledge
 from tests.conftest import FIXTURE_KB, make_user, post_form
 from tests.test_staff import answer_for, edit_form
 

@@ -3,8 +3,8 @@ the conversation issue quotes, through the dialogue itself (no HTTP)."""
 
 import pytest
 
-from bot import texts
-from bot.dialog import CHOICE_SECONDS, CONTEXT_SECONDS
+from bot.chat import texts
+from bot.chat.dialogue import CHOICE_SECONDS, CONTEXT_SECONDS
 
 # -- a fraud alarm that does not cry wolf --------------------------------------------------
 

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot import texts
+from bot.chat import texts
 from tests.wxclient import event_xml, message_xml, text_xml
 
 

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from bot import texts
-from bot.dialog import Reply
+from bot.chat import texts
+from bot.chat.dialogue import Reply
 from tests.test_webhook import ask, post
 from tests.wxclient import Request, event_xml, sign, text_xml
 
@@ -55,7 +55,7 @@ def test_retry_across_two_server_processes_sharing_a_database(make_app, wechat):
 
 
 def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wechat):
-    from bot import dedup
+    from bot.wechat import dedup
 
     services = app.extensions["silverhelper"]
     db = services.db()
@@ -69,7 +69,7 @@ def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wec
 
 
 def test_claim_left_by_a_dead_worker_is_taken_over(app, client, wechat):
-    from bot import dedup
+    from bot.wechat import dedup
 
     services = app.extensions["silverhelper"]
     db = services.db()

@@ -5,7 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from . import cli, views  # noqa: E402, F401  (views attach their routes to bp)
+from bot.reports import cli, views  # noqa: E402, F401  (views attach their routes to bp)
 
 
 def register(app):

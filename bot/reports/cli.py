@@ -12,10 +12,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import conversation
-from .. import db as database
-from ..nlp import Analyzer
-from . import exports, queries
+from bot import db as database
+from bot.chat import conversation
+from bot.reports import exports, queries
+from bot.search.nlp import Analyzer
 
 
 def _db():

@@ -10,9 +10,9 @@ itself, through its (outcome, day) and (alarm, day) indexes. Dates are local
 import datetime
 from dataclasses import dataclass, field
 
-from ..grouping import group_questions
-from ..knowledge import CATEGORY_NAMES
-from ..usage import LOCAL_TZ
+from bot.kb.entries import CATEGORY_NAMES
+from bot.search.grouping import group_questions
+from bot.usage import LOCAL_TZ
 
 # A range longer than this is shown by week rather than by day.
 WEEKLY_AFTER_DAYS = 62

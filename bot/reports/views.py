@@ -6,8 +6,8 @@ import io
 
 from flask import abort, current_app, render_template, request, send_file
 
-from ..auth import role_required
-from . import bp, charts, exports, queries
+from bot.auth import role_required
+from bot.reports import bp, charts, exports, queries
 
 
 def _services():

@@ -9,8 +9,8 @@ import datetime
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from ..auth import current_user, forbidden, has_role, home_for, login_redirect
-from ..usage import LOCAL_TZ
+from bot.auth import current_user, forbidden, has_role, home_for, login_redirect
+from bot.usage import LOCAL_TZ
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -61,12 +61,12 @@ def home():
     return redirect(home_for(current_user()))
 
 
-from . import entries, review, sync, tryit, users  # noqa: E402, F401  (views on bp)
+from bot.staff import entries, review, sync, tryit, users  # noqa: E402, F401  (views on bp)
 
 
 def register(app):
     """The staff pages, and `flask --app server kb export` beside `kb import`."""
-    from ..cli import kb
+    from bot.kb.cli import kb
 
     app.register_blueprint(bp)
     kb.add_command(sync.export_command)

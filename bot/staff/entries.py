@@ -3,9 +3,10 @@ the history of every change with its difference, and roll back."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from .. import curation, knowledge, review, revisions
-from ..auth import current_user
-from . import bp, services
+from bot.auth import current_user
+from bot.kb import curation, review, revisions
+from bot.kb import entries as knowledge
+from bot.staff import bp, services
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond this an offset overflows SQLite's integers

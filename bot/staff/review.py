@@ -3,9 +3,9 @@ write a new entry from it, or dismiss it."""
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import curation, review
-from ..auth import current_user
-from . import bp, services
+from bot.auth import current_user
+from bot.kb import curation, review
+from bot.staff import bp, services
 
 
 @bp.get("/review", endpoint="review")

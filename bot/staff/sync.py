@@ -11,12 +11,13 @@ import click
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 
-from .. import curation, knowledge, revisions
-from .. import db as database
-from ..auth import current_user
-from ..kbcheck import check
-from ..nlp import Analyzer
-from . import bp, services
+from bot import db as database
+from bot.auth import current_user
+from bot.kb import curation, revisions
+from bot.kb import entries as knowledge
+from bot.kb.check import check
+from bot.search.nlp import Analyzer
+from bot.staff import bp, services
 
 
 def export_dir(settings):

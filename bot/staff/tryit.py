@@ -4,11 +4,11 @@ residents' usage log or feedback."""
 
 from flask import render_template, request
 
-from .. import knowledge
-from ..auth import current_user
-from ..dialog import Message
-from ..privacy import user_hash
-from . import bp, services
+from bot.auth import current_user
+from bot.chat.dialogue import Message
+from bot.kb import entries as knowledge
+from bot.privacy import user_hash
+from bot.staff import bp, services
 
 OUTCOME_NAMES = {
     "answered": "回答了",

@@ -3,9 +3,9 @@ disable and re-enable. The last active admin can never be removed."""
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import auth
-from ..auth import AccountError, current_user, role_required
-from . import bp, services
+from bot import auth
+from bot.auth import AccountError, current_user, role_required
+from bot.staff import bp, services
 
 
 @bp.get("/users")

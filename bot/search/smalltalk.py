@@ -13,7 +13,7 @@ from pathlib import Path
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .nlp import message_key
+from bot.search.nlp import message_key
 
 QUESTION = "question"
 KINDS = ("thanks", "ok", "greeting", "bye", "praise", "who", "lonely", QUESTION)

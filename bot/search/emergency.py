@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .nlp import message_key
-from .textclass import NgramClassifier
+from bot.search.nlp import message_key
+from bot.search.textclass import NgramClassifier
 
 # Chosen by 5-fold cross-validation on the examples (scam stories and small talk added as
 # calm, classes balanced): 89% of emergencies caught, 6% of calm first-aid questions

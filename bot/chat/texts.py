@@ -1,17 +1,15 @@
 """Everything the bot says that is not a knowledge entry, in one reviewable place."""
 
+from bot.kb.entries import CATEGORIES, CATEGORY_NAMES
+
 MENU = (
     "您可以直接打字或说话问我，比如：\n"
     "“微信怎么视频通话”\n"
     "“接到公安电话让我转账”\n"
     "“血压多少算高”\n"
     "也可以回复数字看大家常问的问题：\n"
-    "1 手机和微信\n"
-    "2 防诈骗\n"
-    "3 健康知识\n"
-    "4 辟谣\n"
-    "5 便民电话\n"
-    "回复“人工”找工作人员。"
+    + "".join(f"{n} {CATEGORY_NAMES[c]}\n" for n, c in enumerate(CATEGORIES, 1))
+    + "回复“人工”找工作人员。"
 )
 
 WELCOME = "您好，欢迎关注银龄助手！我能帮您用好手机、防范诈骗、了解健康知识。\n\n" + MENU

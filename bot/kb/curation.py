@@ -9,8 +9,9 @@ Problems come back in plain Chinese, each tied to the form field it is about.
 import datetime
 import re
 
-from . import knowledge, revisions
-from .kbcheck import confusable_pairs
+from bot.kb import entries as knowledge
+from bot.kb import revisions
+from bot.kb.check import confusable_pairs
 
 FIELD_LABELS = {
     "id": "编号",

@@ -5,7 +5,7 @@ import datetime
 import difflib
 import json
 
-from . import knowledge
+from bot.kb import entries as knowledge
 
 ACTION_NAMES = {
     "import": "从文件导入",

@@ -10,8 +10,8 @@ turned into an entry, dismissed) leaves the queue; asked again later, it comes b
 import datetime
 from dataclasses import dataclass, field
 
-from .grouping import group_questions
-from .usage import LOCAL_TZ
+from bot.search.grouping import group_questions
+from bot.usage import LOCAL_TZ
 
 REASON_NAMES = {"declined": "没答上", "useless": "被点了没用", "low": "把握不大"}
 # Bound the work of one page view whatever the log holds.

@@ -2,7 +2,7 @@
 
     flask --app server menu install      # needs WECHAT_APPID and WECHAT_SECRET
 
-The menu's CLICK keys are the ones bot/dialog.py answers (MENU_KEYS, HELP, HUMAN).
+The menu's CLICK keys are the ones bot/chat/dialogue.py answers (MENU_KEYS, HELP, HUMAN).
 """
 
 import json

@@ -6,9 +6,9 @@ refuses to start on an invalid knowledge base).
 
 from pathlib import Path
 
-from .alarm import read_examples
-from .knowledge import load_directory
-from .retriever import Retriever
+from bot.kb.entries import load_directory
+from bot.search.alarm import read_examples
+from bot.search.retriever import Retriever
 
 # Confusable: another entry scores at least this share of what the entry itself scores
 # for its own title, so the retriever could not tell the two apart.

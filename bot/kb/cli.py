@@ -4,10 +4,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import db as database
-from . import knowledge
-from .kbcheck import check
-from .nlp import Analyzer
+from bot import db as database
+from bot.kb import entries as knowledge
+from bot.kb.check import check
+from bot.search.nlp import Analyzer
 
 kb = AppGroup("kb", help="Knowledge base: check and import.")
 
@@ -85,7 +85,7 @@ def kb_retire_missing(yes):
 
 
 def register(app):
-    from .menu import menu_cli
+    from bot.wechat.menu import menu_cli
 
     app.cli.add_command(kb)
     app.cli.add_command(menu_cli)

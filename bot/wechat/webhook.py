@@ -4,8 +4,8 @@ import logging
 
 from flask import Blueprint, abort, current_app, request
 
-from .dialog import Message
-from .wechat import SUCCESS, ProtocolError
+from bot.chat.dialogue import Message
+from bot.wechat.protocol import SUCCESS, ProtocolError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

@@ -1,7 +1,7 @@
 """Send one signed text message to a running service, as WeChat would, and print the reply.
 
-    python -m bot.ask '微信怎么视频通话'
-    python -m bot.ask --url http://127.0.0.1:8000/wechat --token TOKEN '...'
+    python -m bot.wechat.ask '微信怎么视频通话'
+    python -m bot.wechat.ask --url http://127.0.0.1:8000/wechat --token TOKEN '...'
 
 Plain mode only: for trying the service by hand; the tests cover safe mode.
 """
@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from .config import load_settings
+from bot.config import load_settings
 
 
 def signed_query(token):

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.utils import murmurhash3_32
 
-from .textclass import NgramClassifier
+from bot.search.textclass import NgramClassifier
 
 ANSWER, CHOOSE, DECLINE = "answer", "choose", "decline"
 # Why a question is declined: nothing in the base matches it well enough (an in-scope

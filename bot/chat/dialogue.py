@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conversation, texts
-from .alarm import signs as scam_signs
-from .nlp import message_key
-from .privacy import mask_numbers, user_hash
-from .retriever import ANSWER, CHOOSE, OUT_OF_SCOPE, Decision, Hit
-from .smalltalk import covered_kind
-from .usage import LOCAL_TZ
+from bot.chat import conversation, texts
+from bot.kb.entries import CATEGORIES, CATEGORY_NAMES
+from bot.privacy import mask_numbers, user_hash
+from bot.search.alarm import signs as scam_signs
+from bot.search.nlp import message_key
+from bot.search.retriever import ANSWER, CHOOSE, OUT_OF_SCOPE, Decision, Hit
+from bot.search.smalltalk import covered_kind
+from bot.usage import LOCAL_TZ
 
 # Messages longer than this are matched on their beginning: a question does not need
 # more, and it keeps matching fast whatever arrives.
@@ -51,13 +52,8 @@ ASK_FEEDBACK_SECONDS = 30 * 60
 # Messages to search for the best entry of one category (alarm, emergency).
 CATEGORY_K = 40
 
-TOPICS = {
-    "1": ("smartphone", "手机和微信"),
-    "2": ("fraud", "防诈骗"),
-    "3": ("health", "健康知识"),
-    "4": ("rumour", "辟谣"),
-    "5": ("services", "便民电话"),
-}
+# The menu's numbers: the categories in their order, with their one name.
+TOPICS = {str(n): (c, CATEGORY_NAMES[c]) for n, c in enumerate(CATEGORIES, 1)}
 # Custom-menu CLICK keys (menu.json) and topic words typed by users.
 MENU_KEYS = {
     "TOPIC_PHONE": "1",

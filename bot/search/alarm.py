@@ -15,8 +15,8 @@ Measured by `bench/fraud_alarm.py` on held-out and blind sets.
 import re
 from pathlib import Path
 
-from .nlp import message_key
-from .textclass import NgramClassifier
+from bot.search.nlp import message_key
+from bot.search.textclass import NgramClassifier
 
 NGRAMS = (1, 2)
 C = 100.0

@@ -10,8 +10,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import knowledge
-from .retriever import Retriever
+from bot.kb import entries as knowledge
+from bot.search.retriever import Retriever
 
 log = logging.getLogger(__name__)
 

@@ -325,11 +325,12 @@ def bump_version(db):
 
 # --- staff curation and export -------------------------------------------------------
 
-# How staff pages name the categories and states.
+# The one name of each category, wherever it is shown: the menu residents read, the
+# staff pages and the reports (order as in CATEGORIES).
 CATEGORY_NAMES = {
     "smartphone": "手机和微信",
     "fraud": "防诈骗",
-    "health": "健康",
+    "health": "健康知识",
     "rumour": "辟谣",
     "services": "便民服务",
 }

@@ -1,0 +1,2 @@
+"""What matches: normal form and tokens, the retriever and the classifiers. Pure: no
+Flask, no SQL."""

@@ -1,0 +1,1 @@
+"""The WeChat side: the wire protocol, the /wechat endpoint, retry dedup, the menu."""
