@@ -43,6 +43,8 @@ def main():
         "Try it:    ./dev ask '微信怎么视频通话'   (in another terminal)\n",
         flush=True,
     )
+    if settings["GUARDIANS"]:  # in production the outbox runs as `flask --app server outbox run`
+        services.outbox_worker()
     app.run(host="127.0.0.1", port=port, threaded=True, request_handler=PathOnlyLog)
 
 

@@ -59,6 +59,10 @@ DEFAULTS = {
     "REVIEW_GROUP_SIMILARITY": 0.5,
     # Where the staff export writes entries/*.yaml; empty means KNOWLEDGE_DIR itself.
     "KB_EXPORT_DIR": "",
+    # Family guardians (亲情守护): off unless turned on; outside WeChat's 48-hour window an
+    # alert goes as this template message (the template is set up in the account).
+    "GUARDIANS": False,
+    "GUARDIAN_TEMPLATE_ID": "",
     # A numbered choice is offered only when the runner-up scores within this of the best
     # entry; 0.005 was chosen on our own questions (bench/tune_retriever.py).
     "CHOICE_MARGIN": 0.005,
@@ -77,7 +81,7 @@ FLOAT_SETTINGS = {
     "REVIEW_GROUP_SIMILARITY",
     "CHOICE_MARGIN",
 }
-BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER", "ALLOW_DEMO_SECRETS"}
+BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER", "ALLOW_DEMO_SECRETS", "GUARDIANS"}
 
 
 def load_settings(overrides=None):

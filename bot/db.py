@@ -303,3 +303,63 @@ def m008_seen_requests(db):
 def m105_session_version(db):
     """A per-user session version: logout, disabling and a new password end every login."""
     db["users"].add_column("session_version", int, not_null_default=0)
+
+
+@migrations()
+def m301_guardians(db):
+    """Family guardians (亲情守护): binding codes, requests awaiting the resident's consent,
+    bindings, alerts, the outbox of messages to send through WeChat's API, and the
+    API's access token shared by every worker. Openids are sealed, never plain."""
+    db["guardian_codes"].create(
+        {
+            "code_hash": str,
+            "resident_hash": str,
+            "resident_sealed": str,
+            "expires_at": float,
+            "used": int,
+        },
+        pk="code_hash",
+    )
+    db["guardian_requests"].create(
+        {
+            "resident_hash": str,
+            "guardian_hash": str,
+            "guardian_sealed": str,
+            "resident_sealed": str,
+            "guardian_name": str,
+            "created_at": float,
+        },
+        pk=("resident_hash", "guardian_hash"),
+    )
+    db["guardians"].create(
+        {
+            "resident_hash": str,
+            "guardian_hash": str,
+            "resident_sealed": str,
+            "guardian_sealed": str,
+            "guardian_name": str,
+            "since": str,
+        },
+        pk=("resident_hash", "guardian_hash"),
+    )
+    db["guardian_alerts"].create({"resident_hash": str, "kind": str, "at": float, "day": str})
+    db["guardian_attempts"].create({"guardian_hash": str, "at": float})
+    db["outbox"].create(
+        {
+            "id": int,
+            "to_sealed": str,
+            "to_hash": str,
+            "purpose": str,  # consent | bound | refused | alert | unbound | note
+            "text": str,
+            "created_at": float,
+            "next_at": float,
+            "attempts": int,
+            "status": str,  # pending | sending | sent | failed
+            "channel": str,  # text | template
+            "last_error": str,
+            "sent_at": float,
+        },
+        pk="id",
+    )
+    db["outbox"].create_index(["status", "next_at"])
+    db["api_tokens"].create({"key": str, "value": str, "expires_at": float}, pk="key")

@@ -5,6 +5,7 @@ with the separators people type between them (spaces, dashes, dots, brackets), a
 replaced in the original text, so the rest of a message or reply is left as it was.
 """
 
+import base64
 import hashlib
 import hmac
 import re
@@ -45,3 +46,20 @@ def user_hash(openid, key):
     """A keyed hash of the openid: stable per user, useless without the key."""
     digest = hmac.new(key.encode("utf-8"), openid.encode("utf-8"), hashlib.sha256)
     return digest.hexdigest()[:24]
+
+
+def _fernet(key):
+    from cryptography.fernet import Fernet
+
+    digest = hashlib.sha256(("seal:" + key).encode("utf-8")).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(openid, key):
+    """An openid we must write (to message a family member later), encrypted with a key
+    derived from the user-hash key: never stored readable."""
+    return _fernet(key).encrypt(openid.encode("utf-8")).decode("ascii")
+
+
+def unseal(token, key):
+    return _fernet(key).decrypt(token.encode("ascii")).decode("utf-8")

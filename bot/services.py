@@ -13,6 +13,7 @@ from bot import usage
 from bot.chat import texts
 from bot.chat.dialogue import Dialogue, Reply
 from bot.config import wechat_mode
+from bot.guardians import Guardians, outbox
 from bot.kb import entries as knowledge
 from bot.kb.check import check_files, confusable_problems
 from bot.kb.index import LiveIndex
@@ -23,6 +24,7 @@ from bot.search.nlp import Analyzer
 from bot.search.smalltalk import SmallTalk
 from bot.search.smalltalk import read_examples as small_talk_examples
 from bot.wechat import dedup
+from bot.wechat.api import ApiClient, SqliteTokenStorage
 from bot.wechat.protocol import Protocol
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,7 @@ class Services:
             raise knowledge.KnowledgeError(problems)
         alarm, emergency, small_talk = fitted_models(settings["KNOWLEDGE_DIR"], entries)
         self.dialogue = Dialogue(self.index, alarm, settings, emergency, small_talk)
+        self.guardians = Guardians(settings) if settings.get("GUARDIANS") else None
         self.storage = StorageHealth()
         # Close the start-up connection: gunicorn may fork workers from this process
         # (preload_app), and an SQLite connection must not cross a fork.
@@ -172,9 +175,7 @@ class Services:
             # The first delivery never finished (its worker died): answer this one.
         write = None
         try:
-            reply, write = self.dialogue.decide(
-                message, db, open_db=lambda: database.connect(self.db_path)
-            )
+            reply, write = self._decide(message, db)
         except Exception:
             log.exception("dialogue failed for %s", key)
             self._rollback(db)
@@ -182,6 +183,7 @@ class Services:
         try:
             if write is not None:
                 write(db)
+            reply = self._tell_family(db, message, reply)
             dedup.store_reply(db, key, reply.text, reply.transfer)
             usage.record(
                 db,
@@ -203,6 +205,50 @@ class Services:
         except sqlite3.Error as error:
             self._storage_failed(db, error)
         return reply
+
+    def _decide(self, message, db):
+        """A guardian command when guardians are on, else the dialogue's reply."""
+        if self.guardians is not None:
+            text = self.guardians.reply(db, message.user, self.user_hash(message.user), message)
+            if text is not None:
+                return Reply(text, "guardian"), lambda db: None
+        return self.dialogue.decide(message, db, open_db=lambda: database.connect(self.db_path))
+
+    def _tell_family(self, db, message, reply):
+        """After a fraud alarm or a call for a person, queue a word to the guardians."""
+        if self.guardians is None or not (reply.alarm or reply.outcome == "human"):
+            return reply
+        kind = "scam" if reply.alarm else "human"
+        if not self.guardians.alert(db, self.user_hash(message.user), kind):
+            return reply
+        told = texts.GUARDIAN_TOLD
+        if reply.text.startswith(texts.ALARM):  # right under the alarm, never cut off
+            text = texts.ALARM + told + reply.text[len(texts.ALARM) :]
+        else:
+            text = reply.text + told
+        return Reply(**{**reply.__dict__, "text": text})
+
+    def api_client(self):
+        """WeChat's API client, its token shared through the database by every worker."""
+        storage = SqliteTokenStorage(lambda: database.connect(self.db_path))
+        return ApiClient(
+            self.settings["WECHAT_APPID"],
+            self.settings["WECHAT_SECRET"],
+            self.settings["WECHAT_API_BASE"],
+            session=storage,
+        )
+
+    def outbox_worker(self, poll=0.5):
+        """A started thread that sends the outbox (guardian messages) after the replies."""
+        worker = outbox.Worker(
+            lambda: database.connect(self.db_path),
+            self.api_client,
+            self.settings["USER_HASH_KEY"],
+            self.settings["GUARDIAN_TEMPLATE_ID"],
+            poll,
+        )
+        worker.start()
+        return worker
 
     def _storage_failed(self, db, error):
         self._rollback(db)

@@ -84,8 +84,25 @@ def kb_retire_missing(yes):
     db.conn.close()
 
 
+outbox_cli = AppGroup("outbox", help="Messages sent through WeChat's API (family guardians).")
+
+
+@outbox_cli.command("run")
+def outbox_run():
+    """Send queued messages until stopped (run beside gunicorn in production)."""
+    services = current_app.extensions["silverhelper"]
+    worker = services.outbox_worker()
+    click.echo("sending the outbox; Ctrl-C to stop")
+    try:
+        while worker.is_alive():
+            worker.join(1)
+    except KeyboardInterrupt:
+        worker.stop()
+
+
 def register(app):
     from bot.wechat.menu import menu_cli
 
     app.cli.add_command(kb)
     app.cli.add_command(menu_cli)
+    app.cli.add_command(outbox_cli)

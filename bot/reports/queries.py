@@ -10,6 +10,7 @@ itself, through its (outcome, day) and (alarm, day) indexes. Dates are local
 import datetime
 from dataclasses import dataclass, field
 
+from bot.guardians import store as guardian_store
 from bot.kb.entries import CATEGORY_NAMES
 from bot.search.grouping import group_questions
 from bot.usage import LOCAL_TZ
@@ -120,6 +121,10 @@ def overview(db, start, end):
         ).fetchall()
     )
     counts["useful"], counts["not_useful"] = useful.get(1, 0), useful.get(0, 0)
+    family = guardian_store.counts(db, *_days(start, end))
+    counts["guardian_bindings"] = family["bindings"]
+    counts["guardian_alerts"] = family["alerts"]
+    counts["guardian_failed"] = family["failed"]
     return counts
 
 
@@ -356,6 +361,9 @@ OVERVIEW_LABELS = (
     ("alarms", "防诈骗警报"),
     ("useful", "有用"),
     ("not_useful", "没用"),
+    ("guardian_bindings", "亲情守护绑定"),
+    ("guardian_alerts", "提醒家人"),
+    ("guardian_failed", "提醒发送失败"),
 )
 
 

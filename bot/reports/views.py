@@ -69,6 +69,8 @@ def index():
         end=end.isoformat(),
         shortcuts=_shortcuts(),
         month=start.strftime("%Y-%m"),
+        # every headline figure but menu clicks, named once in queries.OVERVIEW_LABELS
+        labels=[(k, v) for k, v in queries.OVERVIEW_LABELS if k != "clicks"],
     )
 
 

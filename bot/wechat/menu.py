@@ -11,25 +11,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from wechatpy import WeChatClient
 
-WECHAT_API = "https://api.weixin.qq.com/cgi-bin/"
+from bot.wechat.api import WECHAT_API, ApiClient
 
 menu_cli = AppGroup("menu", help="The official account's custom menu.")
-
-
-class _Client(WeChatClient):
-    """wechatpy's client, with its API address settable (a local stand-in in tests)."""
-
-    def __init__(self, appid, secret, api_base=WECHAT_API):
-        super().__init__(appid, secret)
-        self.API_BASE_URL = api_base
-
-    def fetch_access_token(self):
-        return self._fetch_access_token(
-            url=self.API_BASE_URL + "token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-        )
 
 
 def load_menu(knowledge_dir):
@@ -38,7 +23,7 @@ def load_menu(knowledge_dir):
 
 def install(appid, secret, menu, api_base=WECHAT_API):
     """Replace the account's menu; returns WeChat's answer (raises on an error code)."""
-    return _Client(appid, secret, api_base).menu.create(menu)
+    return ApiClient(appid, secret, api_base).menu.create(menu)
 
 
 @menu_cli.command("install")
