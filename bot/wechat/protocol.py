@@ -105,6 +105,11 @@ class Protocol:
             raise ProtocolError(400, "not a WeChat message") from None
         if message is None or not getattr(message, "source", None):
             raise ProtocolError(400, "not a WeChat message")
+        try:  # wechatpy converts these lazily; a bad MsgId or CreateTime must fail here
+            getattr(message, "id", None)
+            message.create_time.timestamp()
+        except (TypeError, ValueError, OverflowError, OSError, AttributeError):
+            raise ProtocolError(400, "bad MsgId or CreateTime") from None
         return Incoming(message, encrypted, args.get("nonce", ""), args.get("timestamp", ""))
 
     def _decrypt(self, xml, args):
