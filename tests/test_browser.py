@@ -58,7 +58,7 @@ def page():
         try:
             context = browser.new_context(viewport=PHONE, locale="zh-CN")
             tab = context.new_page()
-            tab.set_default_timeout(15000)
+            tab.set_default_timeout(30000)  # two test processes share two cores
             yield tab
         finally:
             browser.close()
