@@ -132,8 +132,16 @@ def measure(port, total, concurrency, msg_base):
 
 
 def worker_memory(process):
-    children = psutil.Process(process.pid).children()
-    return statistics.mean(c.memory_info().rss for c in children) / 2**20
+    """(mean RSS per worker, mean USS per worker, PSS of master + workers) in MB: RSS
+    counts the pages workers share after the preload; USS is each worker's own; PSS
+    shares the shared pages out, so its sum is what the machine really spends."""
+    master = psutil.Process(process.pid)
+    children = master.children()
+    full = [c.memory_full_info() for c in children]
+    rss = statistics.mean(f.rss for f in full) / 2**20
+    uss = statistics.mean(f.uss for f in full) / 2**20
+    pss = (master.memory_full_info().pss + sum(f.pss for f in full)) / 2**20
+    return rss, uss, pss
 
 
 def main():
@@ -168,13 +176,14 @@ def main():
         f" concurrent senders, {args.requests} signed text messages, {os.cpu_count()} cores"
     )
     print(
-        f"{'endpoint':<12} {'msg/s':>8} {'median ms':>10} {'p99 ms':>8} {'MB/worker':>10}"
-        f" {'ready s':>8}"
+        f"{'endpoint':<12} {'msg/s':>8} {'median ms':>10} {'p99 ms':>8} {'RSS/worker':>10}"
+        f" {'USS/worker':>10} {'PSS all':>8} {'ready s':>8}"
     )
     for name, f in rows:
+        rss, uss, pss = f["memory"]
         print(
             f"{name:<12} {f['rate']:>8.0f} {f['median']:>10.1f} {f['p99']:>8.1f}"
-            f" {f['memory']:>10.0f} {f['ready']:>8.2f}"
+            f" {rss:>10.0f} {uss:>10.0f} {pss:>8.0f} {f['ready']:>8.2f}"
         )
     ratio = rows[1][1]["rate"] / rows[0][1]["rate"]
     print(f"throughput vs bare endpoint: {ratio:.0%}")

@@ -63,6 +63,8 @@ DEFAULTS = {
     # alert goes as this template message (the template is set up in the account).
     "GUARDIANS": False,
     "GUARDIAN_TEMPLATE_ID": "",
+    # Screenshot checks: a forwarded picture is read (offline OCR) and judged by a worker.
+    "SCREENSHOTS": False,
     # A numbered choice is offered only when the runner-up scores within this of the best
     # entry; 0.005 was chosen on our own questions (bench/tune_retriever.py).
     "CHOICE_MARGIN": 0.005,
@@ -81,7 +83,13 @@ FLOAT_SETTINGS = {
     "REVIEW_GROUP_SIMILARITY",
     "CHOICE_MARGIN",
 }
-BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "HUMAN_TRANSFER", "ALLOW_DEMO_SECRETS", "GUARDIANS"}
+BOOL_SETTINGS = {
+    "SESSION_COOKIE_SECURE",
+    "HUMAN_TRANSFER",
+    "ALLOW_DEMO_SECRETS",
+    "GUARDIANS",
+    "SCREENSHOTS",
+}
 
 
 def load_settings(overrides=None):

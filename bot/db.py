@@ -363,3 +363,26 @@ def m301_guardians(db):
     )
     db["outbox"].create_index(["status", "next_at"])
     db["api_tokens"].create({"key": str, "value": str, "expires_at": float}, pk="key")
+
+
+@migrations()
+def m302_screenshot_checks(db):
+    """Forwarded screenshots waiting to be read (the picture's address only, never the
+    picture), and each check's verdict with the masked text, for reports and review."""
+    db["screenshot_jobs"].create(
+        {
+            "id": int,
+            "user_sealed": str,
+            "user_hash": str,
+            "pic_url": str,
+            "media_id": str,
+            "created_at": float,
+            "status": str,  # pending | reading | done | failed
+            "attempts": int,
+        },
+        pk="id",
+    )
+    db["screenshot_checks"].create(
+        {"ts": str, "day": str, "user_hash": str, "verdict": str, "kind": str, "text": str}
+    )
+    db["screenshot_checks"].create_index(["day"])

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bot import db as database
-from bot import usage
+from bot import screenshots, usage
 from bot.chat import texts
 from bot.chat.dialogue import Dialogue, Reply
 from bot.config import wechat_mode
@@ -23,6 +23,7 @@ from bot.search.emergency import EmergencyDetector
 from bot.search.nlp import Analyzer
 from bot.search.smalltalk import SmallTalk
 from bot.search.smalltalk import read_examples as small_talk_examples
+from bot.search.sms import SmsJudge
 from bot.wechat import dedup
 from bot.wechat.api import ApiClient, SqliteTokenStorage
 from bot.wechat.protocol import Protocol
@@ -30,6 +31,7 @@ from bot.wechat.protocol import Protocol
 log = logging.getLogger(__name__)
 EMERGENCY_FILE = "emergency_examples.tsv"
 SMALL_TALK_FILE = "smalltalk.tsv"
+SMS_FILE = "sms_examples.tsv"
 
 
 def fitted_models(knowledge_dir, entries):
@@ -39,7 +41,7 @@ def fitted_models(knowledge_dir, entries):
     apps on one folder, and refitting is the slow part of building one.
     """
     base = Path(knowledge_dir).resolve()
-    files = [*example_files(base), base / EMERGENCY_FILE, base / SMALL_TALK_FILE]
+    files = [*example_files(base), base / EMERGENCY_FILE, base / SMALL_TALK_FILE, base / SMS_FILE]
     stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files if f.exists())
     phrasings = tuple(p for e in entries for p in e.all_phrasings)
     return _fitted_models(base, stamp, phrasings)
@@ -53,7 +55,7 @@ def _fitted_models(base, stamp, phrasings):
     talk_file = base / SMALL_TALK_FILE
     chat = [m for _, m in small_talk_examples(talk_file)] if talk_file.exists() else []
     emergency = EmergencyDetector.from_file(base / EMERGENCY_FILE, calm=scams + chat)
-    return alarm, emergency, small_talk
+    return alarm, emergency, small_talk, SmsJudge.from_file(base / SMS_FILE)
 
 
 class StorageHealth:
@@ -113,7 +115,9 @@ class Services:
         problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
         if problems:
             raise knowledge.KnowledgeError(problems)
-        alarm, emergency, small_talk = fitted_models(settings["KNOWLEDGE_DIR"], entries)
+        alarm, emergency, small_talk, self.sms_judge = fitted_models(
+            settings["KNOWLEDGE_DIR"], entries
+        )
         self.dialogue = Dialogue(self.index, alarm, settings, emergency, small_talk)
         self.guardians = Guardians(settings) if settings.get("GUARDIANS") else None
         self.storage = StorageHealth()
@@ -212,6 +216,16 @@ class Services:
             text = self.guardians.reply(db, message.user, self.user_hash(message.user), message)
             if text is not None:
                 return Reply(text, "guardian"), lambda db: None
+        if message.kind == "image" and self.settings.get("SCREENSHOTS"):
+            text = screenshots.enqueue(
+                db,
+                message.user,
+                self.user_hash(message.user),
+                message.media_url,
+                message.media_id,
+                self.settings["USER_HASH_KEY"],
+            )
+            return Reply(text, "screenshot"), lambda db: None
         return self.dialogue.decide(message, db, open_db=lambda: database.connect(self.db_path))
 
     def _tell_family(self, db, message, reply):
@@ -249,6 +263,24 @@ class Services:
         )
         worker.start()
         return worker
+
+    def screenshot_worker(self, poll=0.3):
+        """A started thread that reads forwarded screenshots (never in a web worker)."""
+        worker = screenshots.Worker(
+            lambda: database.connect(self.db_path),
+            self.reader,
+            self.sms_judge,
+            self.settings["USER_HASH_KEY"],
+            self.api_client,
+            self.index,
+            poll,
+        )
+        worker.start()
+        return worker
+
+    @functools.cached_property
+    def reader(self):
+        return screenshots.Reader()
 
     def _storage_failed(self, db, error):
         self._rollback(db)

@@ -81,6 +81,8 @@ def expected_overview():
         "guardian_bindings": 0,
         "guardian_alerts": 0,
         "guardian_failed": 0,
+        "screenshots": 0,  # and no screenshot checks (tests/test_screenshots.py)
+        "screenshot_scams": 0,
     }
 
 

@@ -140,6 +140,8 @@ class Message:
     text: str = ""
     event: str = ""
     event_key: str = ""
+    media_url: str = ""  # a picture's PicUrl
+    media_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -89,15 +89,18 @@ outbox_cli = AppGroup("outbox", help="Messages sent through WeChat's API (family
 
 @outbox_cli.command("run")
 def outbox_run():
-    """Send queued messages until stopped (run beside gunicorn in production)."""
+    """Send queued messages and read screenshots until stopped (beside gunicorn)."""
     services = current_app.extensions["silverhelper"]
-    worker = services.outbox_worker()
-    click.echo("sending the outbox; Ctrl-C to stop")
+    workers = [services.outbox_worker()]
+    if current_app.config["SCREENSHOTS"]:
+        workers.append(services.screenshot_worker())
+    click.echo("sending the outbox (and reading screenshots when on); Ctrl-C to stop")
     try:
-        while worker.is_alive():
-            worker.join(1)
+        while all(w.is_alive() for w in workers):
+            workers[0].join(1)
     except KeyboardInterrupt:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
 
 
 def register(app):

@@ -125,6 +125,15 @@ def overview(db, start, end):
     counts["guardian_bindings"] = family["bindings"]
     counts["guardian_alerts"] = family["alerts"]
     counts["guardian_failed"] = family["failed"]
+    checks = dict(
+        db.execute(
+            "select verdict, count(*) from screenshot_checks where day between ? and ?"
+            " group by verdict",
+            _days(start, end),
+        ).fetchall()
+    )
+    counts["screenshots"] = sum(checks.values())
+    counts["screenshot_scams"] = checks.get("scam", 0)
     return counts
 
 
@@ -364,6 +373,8 @@ OVERVIEW_LABELS = (
     ("guardian_bindings", "亲情守护绑定"),
     ("guardian_alerts", "提醒家人"),
     ("guardian_failed", "提醒发送失败"),
+    ("screenshots", "截图检查"),
+    ("screenshot_scams", "截图判为诈骗"),
 )
 
 

@@ -79,6 +79,13 @@ def to_message(msg):
     if kind == "event":
         event = (msg.event or "").lower()
         return Message(user, "event", event=event, event_key=getattr(msg, "key", "") or "")
-    if kind in ("image", "video", "shortvideo", "location"):
+    if kind == "image":
+        return Message(
+            user,
+            "image",
+            media_url=getattr(msg, "image", "") or "",
+            media_id=getattr(msg, "media_id", "") or "",
+        )
+    if kind in ("video", "shortvideo", "location"):
         return Message(user, kind)
     return Message(user, "unknown")
