@@ -43,8 +43,11 @@ def main():
         "Try it:    ./dev ask '微信怎么视频通话'   (in another terminal)\n",
         flush=True,
     )
-    if settings["GUARDIANS"]:  # in production the outbox runs as `flask --app server outbox run`
+    # In production these run as `flask --app server outbox run`, beside gunicorn.
+    if settings["GUARDIANS"] or settings["SCREENSHOTS"]:
         services.outbox_worker()
+    if settings["SCREENSHOTS"]:
+        services.screenshot_worker()
     app.run(host="127.0.0.1", port=port, threaded=True, request_handler=PathOnlyLog)
 
 
