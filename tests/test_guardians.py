@@ -36,6 +36,14 @@ class StandIn:
         def custom():
             return self._message("text")
 
+        @api.post("/cgi-bin/qrcode/create")
+        def qrcode():
+            body = request.get_json(force=True)
+            self.calls.append(("qrcode", body))
+            return jsonify(
+                ticket="T-" + body["action_info"]["scene"]["scene_str"], expire_seconds=86400
+            )
+
         @api.post("/cgi-bin/message/template/send")
         def template():
             return self._message("template")
@@ -231,3 +239,22 @@ def test_coordinators_see_counts_only(family, wechat, api):
     figures = queries.overview(family.extensions["silverhelper"].db(), today, today)
     assert figures["guardian_bindings"] == 1 and figures["guardian_alerts"] == 1
     assert figures["guardian_failed"] == 0
+
+
+def test_the_code_comes_with_a_qr_code_and_a_scan_binds_like_the_code(family, wechat, api):
+    from tests.wxclient import event_xml
+
+    code = re.search(r"\d{6}", say(family, wechat, RESIDENT, "绑定家人")).group(0)
+    assert api.wait_for(lambda: any("showqrcode" in b["text"]["content"] for b in api.sent()))
+    assert any(
+        k == "qrcode" and b["action_info"]["scene"]["scene_str"] == f"guard_{code}"
+        for k, b in api.calls
+    )
+    xml = event_xml("subscribe", key=f"qrscene_guard_{code}", from_user=VOLUNTEER)
+    from tests.test_webhook import post
+
+    reply = wechat.open_reply(post(family.test_client(), wechat.plain(xml)).data)["Content"]
+    assert reply == texts.GUARDIAN_ASKED
+    assert api.wait_for(
+        lambda: any("您的家人的微信想守护您" in b["text"]["content"] for b in api.sent())
+    )

@@ -22,6 +22,9 @@ LIST_WORDS = {"我守护的家人", "守护的家人", "我守护的人"}
 YES, NO = {"同意", "我同意", "同意的", "可以", "要得"}, {"不同意", "不要", "拒绝", "我不同意"}
 _GUARD = re.compile(r"^守护\s*(\d{6})\s*(.{0,12})$")
 _NOTE = re.compile(r"^转告\s*(.{1,200})$", re.S)
+# A scanned binding QR code: SCAN gives "guard_123456", subscribe "qrscene_guard_123456".
+_SCENE = re.compile(r"guard_(\d{6})$")
+QR_PURPOSE = "qrcode"
 MENU_KEY = "GUARDIAN_BIND"
 LOCAL = datetime.timezone(datetime.timedelta(hours=8))
 
@@ -36,6 +39,9 @@ class Guardians:
         if message.kind == "event":
             if message.event == "click" and message.event_key == MENU_KEY:
                 return self._code(db, user, user_hash)
+            scanned = _SCENE.search(message.event_key or "")
+            if message.event in ("subscribe_scan", "scan") and scanned:
+                return self._guard(db, user, user_hash, scanned.group(1), "")
             return None
         if message.kind not in ("text", "voice"):
             return None
@@ -61,7 +67,11 @@ class Guardians:
         return None
 
     def _code(self, db, user, user_hash):
-        code = store.new_code(db, user_hash, seal(user, self.key), self.key)
+        sealed = seal(user, self.key)
+        code = store.new_code(db, user_hash, sealed, self.key)
+        # The QR code (scene guard_<code>) is made and sent by the outbox worker: the reply
+        # never waits on WeChat's API.
+        outbox.enqueue(db, sealed, user_hash, QR_PURPOSE, f"guard_{code}")
         return texts.GUARDIAN_CODE.format(code=code)
 
     def _guard(self, db, user, user_hash, code, name):

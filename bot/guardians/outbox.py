@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+from bot.chat import texts
 from bot.privacy import unseal
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,16 @@ def drain(db, client, key, template_id="", now=None, limit=20):
             continue  # another worker took it
         try:
             openid = unseal(row["to_sealed"], key)
+            text = row["text"]
+            if row["purpose"] == "qrcode":  # text holds the scene; send its QR code's link
+                text = qr_text(client, text)
             if _in_window(db, row["to_hash"], now):
                 channel = "text"
-                client.message.send_text(openid, row["text"])
+                client.message.send_text(openid, text)
             elif template_id:
                 channel = "template"
                 client.message.send_template(
-                    openid, template_id, {"first": {"value": row["text"]}, "remark": {"value": ""}}
+                    openid, template_id, {"first": {"value": text}, "remark": {"value": ""}}
                 )
             else:
                 raise RuntimeError("outside the 48-hour window and no GUARDIAN_TEMPLATE_ID")
@@ -83,6 +87,18 @@ def drain(db, client, key, template_id="", now=None, limit=20):
             sent += 1
         db.conn.commit()
     return sent
+
+
+def qr_text(client, scene):
+    """A QR code for the scene, valid 24 hours, as a message with its link."""
+    ticket = client.qrcode.create(
+        {
+            "expire_seconds": 24 * 3600,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+    )["ticket"]
+    return texts.GUARDIAN_QR.format(url=client.qrcode.get_url(ticket))
 
 
 class Worker(threading.Thread):

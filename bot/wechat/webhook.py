@@ -78,7 +78,9 @@ def to_message(msg):
         return Message(user, "link", text=msg.title or "")
     if kind == "event":
         event = (msg.event or "").lower()
-        return Message(user, "event", event=event, event_key=getattr(msg, "key", "") or "")
+        # A click's key, or a scanned QR code's scene.
+        key = getattr(msg, "key", None) or getattr(msg, "scene_id", None) or ""
+        return Message(user, "event", event=event, event_key=str(key))
     if kind == "image":
         return Message(
             user,

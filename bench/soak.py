@@ -1,0 +1,91 @@
+"""A soak: gunicorn with 2 workers under steady load for a long while (not in CI).
+
+    python bench/soak.py [--minutes 30] [--rate 20]
+
+Every 60 s it prints each worker's RSS and USS and the p99 latency of that minute; at the
+end, whether worker USS stayed flat (within 10% of its first reading after warm-up) and
+how p99 moved. Workers are recycled by gunicorn's max_requests; a recycled worker starts
+again from the preloaded master, so its first reading is taken anew.
+"""
+
+import argparse
+import contextlib
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from itertools import count
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.chaos import TOKEN, start, wait_ready  # noqa: E402
+from bench.webhook import QUESTIONS, free_port  # noqa: E402
+from tests.wxclient import WeChatServer, text_xml  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--rate", type=float, default=20)
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    port = free_port()
+    master = start(Path(tmp.name) / "soak.db", port)
+    assert wait_ready(port, master)
+    wechat, ids, latencies, lock = WeChatServer(TOKEN), count(1), [], threading.Lock()
+    stop = threading.Event()
+
+    def send():
+        msg_id = next(ids)
+        request = wechat.plain(text_xml(QUESTIONS[msg_id % len(QUESTIONS)], msg_id))
+        started = time.perf_counter()
+        with contextlib.suppress(requests.RequestException):
+            requests.post(
+                f"http://127.0.0.1:{port}/wechat",
+                params=request.query,
+                data=request.body.encode(),
+                timeout=5,
+            )
+        with lock:
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    def load():
+        while not stop.is_set():
+            threading.Thread(target=send, daemon=True).start()
+            time.sleep(1 / args.rate)
+
+    threading.Thread(target=load, daemon=True).start()
+    first, rows = {}, []
+    print(f"{'minute':>6} {'worker':>7} {'RSS MB':>7} {'USS MB':>7} {'p99 ms':>7}")
+    for minute in range(1, int(args.minutes) + 1):
+        time.sleep(60)
+        with lock:
+            window, latencies[:] = sorted(latencies), []
+        p99 = window[int(len(window) * 0.99) - 1] if window else float("nan")
+        for child in psutil.Process(master.pid).children():
+            info = child.memory_full_info()
+            uss = info.uss / 2**20
+            if minute >= 2:  # the first minute is warm-up
+                first.setdefault(child.pid, uss)
+            rows.append((minute, child.pid, uss, p99))
+            print(
+                f"{minute:>6} {child.pid:>7} {info.rss / 2**20:>7.0f} {uss:>7.0f} {p99:>7.1f}",
+                flush=True,
+            )
+    stop.set()
+    master.terminate()
+    master.wait(20)
+    growth = max((uss / first[pid] - 1) for m, pid, uss, _ in rows if m >= 2 and pid in first)
+    p99s = [p for m, _, _, p in rows if m > 1]
+    print(f"\nlargest USS growth of a worker after warm-up: {growth:.1%} (target: within 10%)")
+    print(f"p99 per minute: median {statistics.median(p99s):.1f} ms, max {max(p99s):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
