@@ -25,14 +25,14 @@ def create_app(config=None, strict=True):
     app.config.update(settings)
 
     from bot.kb.entries import KnowledgeError
-    from bot.services import Services
+    from bot.services import EXTENSION, Services
 
     try:
-        app.extensions["silverhelper"] = Services(settings)
+        app.extensions[EXTENSION] = Services(settings)
     except KnowledgeError as error:
         if strict:
             raise
-        app.extensions["silverhelper"] = None
+        app.extensions[EXTENSION] = None
         app.logger.warning(
             "knowledge base invalid (%d problems): the webhook answers 503", len(error.problems)
         )

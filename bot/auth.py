@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import click
 from flask import (
     Blueprint,
-    abort,
     current_app,
     g,
     redirect,
@@ -30,6 +29,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from bot import db as database
+from bot import services as services_module
 from bot.wechat import webhook
 
 ROLES = ("viewer", "editor", "admin")
@@ -214,10 +214,7 @@ def _address_may_try(db, address, now):
 
 
 def _services():
-    services = current_app.extensions.get("silverhelper")
-    if services is None:
-        abort(503)
-    return services
+    return services_module.current()
 
 
 def _db():

@@ -290,3 +290,22 @@ class Services:
     def _rollback(db):
         with contextlib.suppress(sqlite3.Error):
             db.conn.rollback()
+
+
+EXTENSION = "silverhelper"
+
+
+def of(app):
+    """An app's Services, or None when its knowledge base could not load."""
+    return app.extensions.get(EXTENSION)
+
+
+def current():
+    """The running app's Services, for any view or command; 503 when the knowledge base
+    could not load (`flask --app server kb check` says why)."""
+    from flask import abort, current_app
+
+    found = of(current_app)
+    if found is None:
+        abort(503, "the knowledge base is invalid: run `flask --app server kb check`")
+    return found

@@ -69,3 +69,24 @@ def record(
         "alarm": int(bool(alarm)),
     }
     db.execute(_INSERT, row)
+
+
+def record_feedback(db, ts, day, user_hash, entry_id, useful, question):
+    """A resident's 有用 / 没用 on an answer; the caller commits."""
+    db.execute(
+        "insert into feedback (ts, day, user_hash, entry_id, useful, question)"
+        " values (?, ?, ?, ?, ?, ?)",
+        [ts, day, user_hash, entry_id, useful, question],
+    )
+
+
+def most_answered(db, category, since, limit):
+    """The category's most answered entries since a day, for the menu's topic lists."""
+    return [
+        row["entry_id"]
+        for row in db.query(
+            "select entry_id, count(*) as n from messages where day >= ? and category = ?"
+            " and entry_id is not null group by entry_id order by n desc limit ?",
+            [since.isoformat(), category, limit],
+        )
+    ]

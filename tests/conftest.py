@@ -9,6 +9,7 @@ import pytest
 
 from bot import create_app
 from bot.chat.dialogue import Message
+from tests.helpers import services_of
 from tests.wxclient import WeChatServer
 
 HERE = Path(__file__).parent
@@ -62,7 +63,7 @@ def wechat():
 
 @pytest.fixture
 def db(app):
-    return app.extensions["silverhelper"].db()
+    return services_of(app).db()
 
 
 # --- staff accounts (bot/auth.py) -------------------------------------------------------
@@ -75,7 +76,7 @@ def make_user(app, name, role="editor", password=STAFF_PASSWORD):
     """Create a staff account straight in the app's database."""
     from bot import auth
 
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     auth.create_user(db, name, role, password, by="test")
     db.conn.commit()
     return name
@@ -145,7 +146,7 @@ def real_services(tmp_path_factory):
             "INDEX_BACKGROUND": False,
         }
     )
-    return app.extensions["silverhelper"]
+    return services_of(app)
 
 
 @pytest.fixture

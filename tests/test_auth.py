@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash
 
 from bot import auth
 from tests.conftest import STAFF_PASSWORD, csrf_token, login, make_user, post_form
+from tests.helpers import services_of
 
 
 def test_password_is_stored_hashed_never_plain(app, db):
@@ -216,7 +217,7 @@ def test_create_admin_asks_for_the_password_and_has_no_default(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create-admin", "boss"], input="")
     assert result.exit_code != 0
-    assert auth.get_user(app.extensions["silverhelper"].db(), "boss") is None
+    assert auth.get_user(services_of(app).db(), "boss") is None
     result = runner.invoke(args=["users", "create-admin", "boss"], input="short\nshort\n")
     assert result.exit_code == 1
     assert "至少" in result.output

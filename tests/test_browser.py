@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from bot import usage
 from tests.conftest import STAFF_PASSWORD, make_user
+from tests.helpers import services_of
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -113,7 +114,7 @@ def test_log_in_edit_an_entry_try_it_and_undo(live_server, page, tmp_path):
 
 def test_turn_an_unanswered_question_into_an_entry(live_server, page, tmp_path):
     app, base = live_server
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     for _ in range(2):
         usage.record(
             db,

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from bot.chat import texts
 from bot.chat.dialogue import CHOICE_SECONDS, choice_number, paginate
 from tests.conftest import Clock
-from tests.test_webhook import post
+from tests.helpers import post, services_of
 from tests.wxclient import event_xml, message_xml, text_xml
 
 _ids = count(50_000)
@@ -60,7 +60,7 @@ def chat(app, wechat):
 
 
 def rows(app, sql, *args):
-    return list(app.extensions["silverhelper"].db().query(sql, args))
+    return list(services_of(app).db().query(sql, args))
 
 
 def option_lines(reply):
@@ -150,7 +150,7 @@ def test_pending_choice_never_captures_an_unrelated_question(chat):
 
 def test_pending_choice_expires(app, chat):
     clock = Clock()
-    app.extensions["silverhelper"].dialogue.clock = clock
+    services_of(app).dialogue.clock = clock
     assert chat.say("微信关怀模式").startswith("您问的是哪一个")
     clock.advance(CHOICE_SECONDS + 1)
     assert chat.say("1") == texts.CHOICE_GONE

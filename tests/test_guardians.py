@@ -12,7 +12,7 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
 from bot.chat import texts
-from tests.test_webhook import ask
+from tests.helpers import ask, services_of
 
 RESIDENT, CHILD, VOLUNTEER = "oGrandma", "oSonInShenzhen", "oVillageVolunteer"
 SCAM = "警察打电话说我涉嫌洗钱 让我把钱转到安全账户"
@@ -90,7 +90,7 @@ def family(make_app, api):
         WECHAT_API_BASE=api.base,
         GUARDIAN_TEMPLATE_ID="TEMPLATE-1",
     )
-    worker = app.extensions["silverhelper"].outbox_worker(poll=0.05)
+    worker = services_of(app).outbox_worker(poll=0.05)
     yield app
     worker.stop()
 
@@ -170,8 +170,8 @@ def test_unbinding_tells_what_it_ends_and_stops_alerts(family, wechat, api):
 
 def test_outside_the_48_hour_window_an_alert_goes_as_a_template(family, wechat, api):
     bind(family, wechat, api)
-    db = family.extensions["silverhelper"].db()
-    guardian = family.extensions["silverhelper"].user_hash(CHILD)
+    db = services_of(family).db()
+    guardian = services_of(family).user_hash(CHILD)
     db.execute(
         "update messages set ts = '2020-01-01T00:00:00+00:00' where user_hash = ?", [guardian]
     )
@@ -189,7 +189,7 @@ def test_an_api_failure_is_retried_and_recorded(family, wechat, api):
     say(family, wechat, RESIDENT, SCAM)
     assert api.wait_for(lambda: any(k == "text-failed" for k, _ in api.calls))
     assert api.wait_for(lambda: any(ALERTED in b["text"]["content"] for b in api.sent()), 10)
-    db = family.extensions["silverhelper"].db()
+    db = services_of(family).db()
     row = db.execute(
         "select status, attempts, last_error from outbox where purpose = 'alert'"
     ).fetchone()
@@ -201,8 +201,8 @@ def test_two_workers_share_one_access_token(family, make_app, wechat, api):
         GUARDIANS=True, WECHAT_APPID="wxguardians", WECHAT_SECRET="s3cret", WECHAT_API_BASE=api.base
     )
     clients = [
-        family.extensions["silverhelper"].api_client(),
-        other.extensions["silverhelper"].api_client(),
+        services_of(family).api_client(),
+        services_of(other).api_client(),
     ]
     assert clients[0].access_token == clients[1].access_token
     assert len([c for c in api.calls if c[0] == "token"]) == 1
@@ -215,7 +215,7 @@ def test_no_openid_is_stored_readable(family, wechat, api):
     bind(family, wechat, api)
     say(family, wechat, RESIDENT, SCAM)
     api.wait_for(lambda: any(ALERTED in b["text"]["content"] for b in api.sent()))
-    path = Path(family.extensions["silverhelper"].db_path)
+    path = Path(services_of(family).db_path)
     conn = sqlite3.connect(path)
     dump = "\n".join(conn.iterdump())
     conn.close()
@@ -236,7 +236,7 @@ def test_coordinators_see_counts_only(family, wechat, api):
     say(family, wechat, RESIDENT, SCAM)
     api.wait_for(lambda: any(ALERTED in b["text"]["content"] for b in api.sent()))
     today = queries.today()
-    figures = queries.overview(family.extensions["silverhelper"].db(), today, today)
+    figures = queries.overview(services_of(family).db(), today, today)
     assert figures["guardian_bindings"] == 1 and figures["guardian_alerts"] == 1
     assert figures["guardian_failed"] == 0
 
@@ -251,7 +251,7 @@ def test_the_code_comes_with_a_qr_code_and_a_scan_binds_like_the_code(family, we
         for k, b in api.calls
     )
     xml = event_xml("subscribe", key=f"qrscene_guard_{code}", from_user=VOLUNTEER)
-    from tests.test_webhook import post
+    from tests.helpers import post
 
     reply = wechat.open_reply(post(family.test_client(), wechat.plain(xml)).data)["Content"]
     assert reply == texts.GUARDIAN_ASKED

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import services_of
+
 
 @pytest.mark.parametrize(
     "url",
@@ -60,7 +62,7 @@ def test_a_vanished_knowledge_file_is_a_problem_not_a_quiet_retirement(make_app,
         encoding="utf-8",
     )
     app = make_app(KNOWLEDGE_DIR=str(kb))
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     assert db["entries"].get("wechat/video-call-copy")["status"] == "active"
     extra.unlink()
     with pytest.raises(KnowledgeError, match="extra.yaml: the file is missing"):
@@ -116,7 +118,7 @@ def test_conversation_states_are_purged_when_expired_and_by_the_text_retention(a
     from bot.chat.dialogue import Message
     from tests.conftest import Clock
 
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     db = services.db()
     clock = Clock(time.time())
     services.dialogue.clock = clock

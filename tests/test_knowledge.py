@@ -11,6 +11,7 @@ from bot.kb.entries import VERIFIED_NUMBERS, KnowledgeError, load_directory, loa
 from bot.search.nlp import Analyzer, basic_normalise
 from tests import evalset
 from tests.conftest import FIXTURE_KB, REAL_KB
+from tests.helpers import services_of
 
 FLOORS = {"smartphone": 120, "fraud": 70, "health": 70, "rumour": 25, "services": 15}
 
@@ -147,7 +148,7 @@ def test_kb_check_command_fails_on_a_broken_base(make_app, tmp_path):
 
 def test_the_service_starts_on_the_bundled_knowledge_base(make_app):
     app = make_app(KNOWLEDGE_DIR=REAL_KB)
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     assert len(services.index.current(services.db()).entries) >= 300
 
 
@@ -156,7 +157,7 @@ def test_import_retires_entries_gone_from_the_files_but_not_staff_ones(make_app,
 
     entries = sample_entries()
     app = make_app(KNOWLEDGE_DIR=str(write_kb(tmp_path, entries)))
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     db.execute("update entries set updated_by = 'wangli' where id = ?", [entries[1]["id"]])
     remaining = [knowledge.entry_from_raw(raw, "broken.yaml") for raw in entries[2:]]
     added, updated, kept, retired = knowledge.sync_from_files(db, remaining)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.privacy import mask_numbers
-from tests.test_webhook import ask
+from tests.helpers import ask, services_of
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 SEPARATORS = ["", " ", "  ", "-", ".", " - "]
@@ -79,7 +79,7 @@ def test_nothing_survives_in_tables_wal_or_log(app, client, wechat, caplog):
     for n, number in enumerate(typed):
         ask(client, wechat, f"我的号码{number}微信字太小", 9300 + n)
         ask(client, wechat, "没用", 9400 + n)
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     db_path = Path(services.db_path)
     conn = sqlite3.connect(db_path)
     dumped = "\n".join(conn.iterdump())

@@ -13,6 +13,7 @@ import pytest
 from bot import auth, usage
 from bot.reports import queries
 from tests.conftest import make_user
+from tests.helpers import services_of
 
 KEY = "report-test-key"
 FIRST, LAST = queries.last_full_month()
@@ -87,7 +88,7 @@ def expected_overview():
 
 
 def write_log(app, log=LOG, feedback=FEEDBACK):
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     for day, hour, user, kind, event, text, outcome, entry, alarm in log:
         when = datetime.datetime.combine(day, datetime.time(hour, 30), tzinfo=usage.LOCAL_TZ)
         usage.record(
@@ -285,7 +286,7 @@ def test_every_staff_role_may_read_reports(app, logged_in_client, role):
 
 def test_a_disabled_account_is_refused(app, logged_in_client):
     client = logged_in_client("viewer", name="leaver")
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     auth.set_active(db, "leaver", False)
     db.conn.commit()
     assert client.get("/reports/").status_code == 302
@@ -296,7 +297,7 @@ def test_a_role_below_viewer_is_refused(app, client):
     from tests.conftest import login
 
     make_user(app, "oldrole", "viewer")
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     db["users"].update("oldrole", {"role": "guest"})
     db.conn.commit()
     login(client, "oldrole")

@@ -16,6 +16,7 @@ from bot import db as database
 from bot import usage
 from bot.reports import queries
 from tests.conftest import FIXTURE_KB, TOKEN
+from tests.helpers import services_of
 from tests.test_reports import FEEDBACK, FIRST, LAST, LOG, expected_overview, in_range, write_log
 from tests.wxclient import event_xml, text_xml
 
@@ -90,7 +91,7 @@ def send_personal_numbers(app, wechat):
         send(bot, wechat, text_xml(f"我的号码是{number}，帮我查查", 700 + i, from_user=OPENID))
     send(bot, wechat, text_xml("一天吃多少盐", 710, from_user=OPENID))
     send(bot, wechat, text_xml("没用，我电话13987654321", 711, from_user=OPENID))
-    return app.extensions["silverhelper"].db()
+    return services_of(app).db()
 
 
 def test_no_raw_openid_or_personal_number_in_the_usage_log(app, wechat):
@@ -287,7 +288,7 @@ def test_report_command_refuses_a_bad_date_clearly(runner):
 
 
 def test_purge_text_clears_old_text_and_keeps_every_count(app, runner):
-    db = app.extensions["silverhelper"].db()
+    db = services_of(app).db()
     recent = datetime.datetime.now(usage.LOCAL_TZ)
     usage.record(
         db,
@@ -333,7 +334,7 @@ def test_purge_text_clears_old_text_and_keeps_every_count(app, runner):
     assert questions["问"] == len(FEEDBACK) - old_feedback
     assert f"{old_feedback} feedback rows" in result.output
     # What was said before the cutoff no longer shows among the unanswered questions.
-    unanswered = queries.unanswered(db, FIRST, LAST, app.extensions["silverhelper"].analyzer)
+    unanswered = queries.unanswered(db, FIRST, LAST, services_of(app).analyzer)
     assert [u["question"] for u in unanswered] == [
         r[5] for r in LOG if r[6] == "fallback" and in_range(r[0]) and r[0].isoformat() >= cutoff
     ]

@@ -8,6 +8,7 @@ from bot.kb import entries as knowledge
 from bot.search.nlp import Analyzer
 from bot.search.retriever import ANSWER, CHOOSE, DECLINE, Retriever
 from tests.conftest import FIXTURE_KB
+from tests.helpers import services_of
 from tests.test_dialogue import Chat
 
 DOCS = [
@@ -80,7 +81,7 @@ def test_every_server_process_picks_up_a_changed_entry(make_app, wechat):
     first, second = make_app(INDEX_BACKGROUND=True), make_app(INDEX_BACKGROUND=True)
     chat = Chat(wechat, first, second, user="oIndexUser")
     assert "5克" in chat.say("一天吃多少盐", via=1)
-    db = first.extensions["silverhelper"].db()
+    db = services_of(first).db()
     db.execute(
         "update entries set answer = ?, updated_by = 'staff' where id = 'health/salt'",
         ["新的回答：每天吃盐不超过5克，少吃咸菜。"],

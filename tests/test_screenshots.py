@@ -10,9 +10,9 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
 from bot.chat import texts
-from tests.conftest import REAL_KB
+from tests.conftest import FIXTURE_KB
+from tests.helpers import post, services_of
 from tests.screens import screenshot
-from tests.test_webhook import post
 from tests.wxclient import message_xml
 
 SCAM = "【ETC服务】您的ETC卡已失效，请于今日内登录 etc-kf.cc 重新认证，逾期将注销。回复T退订"
@@ -79,7 +79,7 @@ def checked(tmp_path_factory, stand_in):
     app = create_app(
         {
             "BOT_DATABASE": str(tmp_path_factory.mktemp("shots") / "bot.db"),
-            "KNOWLEDGE_DIR": REAL_KB,
+            "KNOWLEDGE_DIR": FIXTURE_KB,  # with a copy of the labelled messages
             "WECHAT_TOKEN": "test-token",
             "SECRET_KEY": "test-secret",
             "INDEX_BACKGROUND": False,
@@ -89,7 +89,7 @@ def checked(tmp_path_factory, stand_in):
             "WECHAT_API_BASE": stand_in.root + "/cgi-bin/",
         }
     )
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     workers = [services.outbox_worker(poll=0.05), services.screenshot_worker(poll=0.05)]
     yield app
     for worker in workers:
@@ -141,7 +141,7 @@ def test_numbers_are_never_echoed_or_stored_and_the_picture_is_not_kept(checked,
     send_picture(checked, wechat, "oShotNumber", "number.png", stand_in)
     verdict = stand_in.reply_to("oShotNumber")
     assert verdict is not None and NUMBER not in verdict
-    db_path = Path(checked.extensions["silverhelper"].db_path)
+    db_path = Path(services_of(checked).db_path)
     time.sleep(0.2)
     conn = sqlite3.connect(db_path)
     dump = "\n".join(conn.iterdump())
@@ -158,5 +158,5 @@ def test_coordinators_see_checks_by_verdict(checked, wechat, stand_in):
     assert stand_in.reply_to("oShotReport")
     time.sleep(0.2)
     today = queries.today()
-    figures = queries.overview(checked.extensions["silverhelper"].db(), today, today)
+    figures = queries.overview(services_of(checked).db(), today, today)
     assert figures["screenshots"] >= 1 and figures["screenshot_scams"] >= 1

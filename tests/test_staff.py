@@ -11,6 +11,7 @@ import pytest
 from bot.chat.dialogue import Message
 from bot.kb import entries as knowledge
 from tests.conftest import csrf_token, login, make_user, post_form
+from tests.helpers import services_of
 
 ENTRY = "phone/font-size"
 SAMPLE_ARGS = {"entry_id": ENTRY, "revision_id": 1, "name": "someone"}
@@ -118,7 +119,7 @@ def entry_form(**changes):
 def answer_for(app, text, entry_id, starts="", timeout=5.0):
     """The bot's reply once it answers with `entry_id` (and an answer starting with
     `starts`): every worker's index catches up within seconds."""
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     deadline = time.monotonic() + timeout
     while True:
         reply = services.respond(Message(user="resident-1", kind="text", text=text))

@@ -9,6 +9,7 @@ from bot import usage
 from bot.chat.dialogue import Message
 from bot.kb import entries as knowledge
 from tests.conftest import post_form
+from tests.helpers import services_of
 from tests.test_staff import answer_for
 
 HASH_KEY = "test-secret"
@@ -44,7 +45,7 @@ def seeded(app, db):
     asked(db, "手机字有点小", outcome="answered", score=0.15, entry_id="phone/font-size")
     asked(db, "怎么视频", outcome="answered", score=0.9, entry_id="wechat/video-call")  # confident
     # A resident marks an answer 没用, through the dialogue itself.
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     first = services.respond(Message(user="r2", kind="text", text="一天盐能吃几克"))
     assert first.entry_id == "health/salt"
     assert services.respond(Message(user="r2", kind="text", text="没用")).outcome == "feedback"

@@ -7,6 +7,7 @@ import yaml
 
 from bot.kb import entries as knowledge
 from tests.conftest import FIXTURE_KB, make_user, post_form
+from tests.helpers import services_of
 from tests.test_staff import answer_for, edit_form
 
 ENTRY = "phone/font-size"
@@ -41,7 +42,7 @@ def staff_edit(client, entry_id, answer):
 
 
 def test_export_writes_entries_back_in_the_files_style(sync_app, editor, tmp_path):
-    db = sync_app.extensions["silverhelper"].db()
+    db = services_of(sync_app).db()
     staff_edit(editor, ENTRY, "第一步，打开设置。\n第二步，点字体大小。")
     post_form(editor, "/staff/entry/health/salt/status", {"status": "retired"})
     response = post_form(editor, "/staff/sync/export", page="/staff/sync")
@@ -77,7 +78,7 @@ def change_file_answer(kb_dir, entry_id, answer):
 
 
 def test_import_never_silently_overwrites_a_staff_edit(sync_app, editor, kb_copy):
-    db = sync_app.extensions["silverhelper"].db()
+    db = services_of(sync_app).db()
     staff_edit(editor, ENTRY, "网页上改的回答。")
     change_file_answer(kb_copy, ENTRY, "文件里改的回答。")
     change_file_answer(kb_copy, "health/salt", "每天不超过5克盐。")
@@ -105,8 +106,8 @@ def test_import_never_silently_overwrites_a_staff_edit(sync_app, editor, kb_copy
 
 def test_export_then_import_hands_the_entry_back_to_the_files(sync_app, editor, kb_copy):
     sync_app.config["KB_EXPORT_DIR"] = ""
-    sync_app.extensions["silverhelper"].settings["KB_EXPORT_DIR"] = ""
-    db = sync_app.extensions["silverhelper"].db()
+    services_of(sync_app).settings["KB_EXPORT_DIR"] = ""
+    db = services_of(sync_app).db()
     staff_edit(editor, ENTRY, "网页上改的回答。")
     post_form(editor, "/staff/sync/export", page="/staff/sync")
     page = post_form(editor, "/staff/sync/import", page="/staff/sync").get_data(as_text=True)
@@ -118,7 +119,7 @@ def test_export_then_import_hands_the_entry_back_to_the_files(sync_app, editor, 
 
 
 def test_import_of_broken_files_changes_nothing_and_says_why(sync_app, editor, kb_copy):
-    db = sync_app.extensions["silverhelper"].db()
+    db = services_of(sync_app).db()
     before = knowledge.kb_version(db)
     (kb_copy / "entries" / "broken.yaml").write_text("- id: Bad Id\n", encoding="utf-8")
     response = post_form(editor, "/staff/sync/import", page="/staff/sync")

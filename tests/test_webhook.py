@@ -5,17 +5,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from bot.chat import texts
+from tests.helpers import ask, post
 from tests.wxclient import event_xml, message_xml, text_xml
-
-
-def post(client, request):
-    return client.post(request.url, data=request.body.encode("utf-8"), content_type="text/xml")
-
-
-def ask(client, wechat, content, msg_id=1001, **kw):
-    response = post(client, wechat.plain(text_xml(content, msg_id, **kw)))
-    assert response.status_code == 200
-    return wechat.open_reply(response.data)
 
 
 def test_url_verification_echoes(client, wechat):

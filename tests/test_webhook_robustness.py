@@ -7,12 +7,12 @@ import pytest
 
 from bot.chat import texts
 from bot.chat.dialogue import Reply
-from tests.test_webhook import ask, post
+from tests.helpers import ask, post, services_of
 from tests.wxclient import Request, event_xml, sign, text_xml
 
 
 def log_rows(app):
-    return list(app.extensions["silverhelper"].db().query("select * from messages order by id"))
+    return list(services_of(app).db().query("select * from messages order by id"))
 
 
 # -- retries ----------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def test_retry_across_two_server_processes_sharing_a_database(make_app, wechat):
 def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wechat):
     from bot.wechat import dedup
 
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     db = services.db()
     key = f"msg:{services.user_hash('oUser123')}:7004"
     assert dedup.claim(db, key)  # another worker is handling it
@@ -71,7 +71,7 @@ def test_retry_while_first_is_still_running_waits_for_its_reply(app, client, wec
 def test_claim_left_by_a_dead_worker_is_taken_over(app, client, wechat):
     from bot.wechat import dedup
 
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     db = services.db()
     key = f"msg:{services.user_hash('oUser123')}:7005"
     assert dedup.claim(db, key)  # the worker died before storing a reply
@@ -180,7 +180,7 @@ def test_non_utf8_body_is_400(client, wechat):
 
 def test_reply_text_never_breaks_the_xml(app, client, wechat, monkeypatch):
     tricky = "第一步]]>第二步<script>&amp;"
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     monkeypatch.setattr(
         services.dialogue, "decide", lambda *a, **kw: (Reply(tricky, "answered"), lambda db: None)
     )
@@ -188,7 +188,7 @@ def test_reply_text_never_breaks_the_xml(app, client, wechat, monkeypatch):
 
 
 def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     long_reply = Reply("很长" * 2000, "answered")
     monkeypatch.setattr(services.dialogue, "decide", lambda *a, **kw: (long_reply, lambda db: None))
     content = ask(client, wechat, "随便", 9002)["Content"]
@@ -196,7 +196,7 @@ def test_reply_never_exceeds_2048_bytes(app, client, wechat, monkeypatch):
 
 
 def test_a_crash_in_the_dialogue_gets_an_apology_not_a_trace(app, client, wechat, monkeypatch):
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
 
     def boom(*args, **kw):
         raise RuntimeError("internal detail")
@@ -234,7 +234,7 @@ def test_numbers_are_masked_in_the_log(app, client, wechat):
 
 
 def test_a_failing_log_never_stops_the_reply(app, client, wechat):
-    app.extensions["silverhelper"].db().execute("drop table messages")
+    services_of(app).db().execute("drop table messages")
     reply = ask(client, wechat, "一天吃多少盐", 9104)
     assert "5克" in reply["Content"]
 
@@ -252,7 +252,7 @@ def test_read_only_database_still_answers_and_logs_the_failure_once(app, client,
 
     import sqlite_utils
 
-    services = app.extensions["silverhelper"]
+    services = services_of(app)
     ask(client, wechat, "一天吃多少盐", 7101)  # a working turn first
     writable = services._local.db
     path = services.db_path
@@ -286,9 +286,6 @@ def test_dedup_keys_never_hold_an_openid_or_its_plain_hash(app, client, wechat):
     post(client, wechat.plain(event_xml("subscribe")))
     plain_hash = hashlib.sha256(b"oUser123").hexdigest()[:16]
     keys = [r["msg_key"] for r in log_rows(app)]
-    stored = [
-        r[0]
-        for r in app.extensions["silverhelper"].db().execute("select key from processed_messages")
-    ]
+    stored = [r[0] for r in services_of(app).db().execute("select key from processed_messages")]
     for key in keys + stored:
         assert "oUser123" not in key and plain_hash not in key

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot import usage
 from bot.chat import conversation, texts
 from bot.kb.entries import CATEGORIES, CATEGORY_NAMES
 from bot.privacy import mask_numbers, user_hash
@@ -229,14 +230,7 @@ class Dialogue:
         if cached and cached[0] > time.monotonic():
             return cached[1]
         since = (datetime.datetime.now(LOCAL_TZ) - datetime.timedelta(days=days)).date()
-        ids = [
-            row["entry_id"]
-            for row in db.query(
-                "select entry_id, count(*) as n from messages where day >= ? and category = ?"
-                " and entry_id is not null group by entry_id order by n desc limit ?",
-                [since.isoformat(), category, limit],
-            )
-        ]
+        ids = usage.most_answered(db, category, since, limit)
         self._most_asked[category] = (time.monotonic() + cache_seconds, ids)
         return ids
 
@@ -285,11 +279,7 @@ class _Turn:
         if self.state != self.loaded:
             conversation.save(db, self.user, self.state, self.now)
         for row in self.feedback_rows:
-            db.execute(
-                "insert into feedback (ts, day, user_hash, entry_id, useful, question)"
-                " values (?, ?, ?, ?, ?, ?)",
-                row,
-            )
+            usage.record_feedback(db, *row)
 
     def reply(self):
         kind = self.message.kind

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from bot import db as database
+from bot import services as services_module
 from bot.kb import entries as knowledge
 from bot.kb.check import check
 from bot.search.nlp import Analyzer
@@ -90,7 +91,7 @@ outbox_cli = AppGroup("outbox", help="Messages sent through WeChat's API (family
 @outbox_cli.command("run")
 def outbox_run():
     """Send queued messages and read screenshots until stopped (beside gunicorn)."""
-    services = current_app.extensions["silverhelper"]
+    services = services_module.current()
     workers = [services.outbox_worker()]
     if current_app.config["SCREENSHOTS"]:
         workers.append(services.screenshot_worker())

@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot import db as database
+from bot import services as services_module
 from bot.chat import conversation
 from bot.reports import exports, queries
 from bot.search.nlp import Analyzer
@@ -23,7 +24,7 @@ def _db():
 
 
 def _analyzer():
-    services = current_app.extensions.get("silverhelper")
+    services = services_module.of(current_app)
     if services is not None:
         return services.analyzer
     return Analyzer.from_directory(current_app.config["KNOWLEDGE_DIR"])

@@ -4,17 +4,15 @@ printable monthly summary. Viewer role and above."""
 import datetime
 import io
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 
+from bot import services as services_module
 from bot.auth import role_required
 from bot.reports import bp, charts, exports, queries
 
 
 def _services():
-    services = current_app.extensions.get("silverhelper")
-    if services is None:
-        abort(503)
-    return services
+    return services_module.current()
 
 
 def _build(start, end):

@@ -6,9 +6,10 @@ Every page needs at least the editor role; account pages need admin.
 
 import datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from bot import services as services_module
 from bot.auth import current_user, forbidden, has_role, home_for, login_redirect
 from bot.usage import LOCAL_TZ
 
@@ -17,10 +18,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 def services():
     """The shared Services object; 503 when the knowledge base could not load."""
-    found = current_app.extensions.get("silverhelper")
-    if found is None:
-        abort(503)
-    return found
+    return services_module.current()
 
 
 @bp.app_template_filter("localtime")

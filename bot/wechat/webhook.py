@@ -2,8 +2,9 @@
 
 import logging
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 
+from bot import services as services_module
 from bot.chat.dialogue import Message
 from bot.wechat.protocol import SUCCESS, ProtocolError
 
@@ -12,10 +13,7 @@ bp = Blueprint("webhook", __name__)
 
 
 def _services():
-    services = current_app.extensions["silverhelper"]
-    if services is None:
-        abort(503, "the knowledge base is invalid: run `flask --app server kb check`")
-    return services
+    return services_module.current()
 
 
 def _plain(text, status=200):
