@@ -130,6 +130,12 @@ def test_conversation_states_are_purged_when_expired_and_by_the_text_retention(a
     services.respond(Message("oOld", "text", text="一天吃多少盐"))
     db.execute("update conversations set updated_at = ?", [time.time() - 200 * 86400])
     db.conn.commit()
+    db.execute(
+        "insert into screenshot_checks (ts, day, user_hash, verdict, kind, text)"
+        " values ('2020-01-01T00:00:00', '2020-01-01', 'u', 'scam', 'ETC 认证', '请点击链接')"
+    )
+    db.conn.commit()
     result = app.test_cli_runner().invoke(args=["purge-text", "--days", "180"])
-    assert "1 conversation states" in result.output
+    assert "1 conversation states, 1 screenshot checks" in result.output
+    assert db.execute("select text from screenshot_checks").fetchone()[0] is None
     assert db.execute("select count(*) from conversations").fetchone()[0] == 0

@@ -93,13 +93,17 @@ def purge_text_command(days):
             "update feedback set question = null where day < ? and question != ''",
             [cutoff],
         ).rowcount
+        # Screenshot checks keep the masked text they read: the same retention.
+        screenshots = db.execute(
+            "update screenshot_checks set text = null where day < ? and text != ''", [cutoff]
+        ).rowcount
         # Conversation state holds the last question's text too.
         states = conversation.purge_before(db, cutoff_seconds(days))
         states += conversation.purge_expired(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     click.echo(
         f"cleared text before {cutoff}: {messages} messages, {feedback} feedback rows,"
-        f" {states} conversation states"
+        f" {states} conversation states, {screenshots} screenshot checks"
     )
 
 
