@@ -198,3 +198,16 @@ def test_the_readme_settings_table_lists_exactly_the_settings():
     table = readme[readme.index("## Settings") : readme.index("## Production")]
     named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert named == set(DEFAULTS)
+
+
+def test_no_blind_set_question_is_copied_into_the_entries(real):
+    """The blind set measures questions nobody tuned on: none may be a title or phrasing."""
+    from bot.search.nlp import message_key
+    from tests import blindset
+
+    entries, _ = real
+    phrasings = {message_key(p) for e in entries for p in e.all_phrasings}
+    names = ["inscope_a", "inscope_b", "out_of_scope", "ordinary", "scams", "emergencies"]
+    blind = [i.text for n in names for i in blindset.load(n)]
+    blind += [t.text for c in blindset.conversations() for t in c.turns]
+    assert [t for t in blind if message_key(t) in phrasings] == []
