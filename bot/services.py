@@ -17,6 +17,7 @@ from bot.guardians import Guardians, outbox
 from bot.kb import entries as knowledge
 from bot.kb.check import check_files, confusable_problems
 from bot.kb.index import LiveIndex
+from bot.poller import Poller
 from bot.privacy import user_hash
 from bot.search.alarm import FraudAlarm, example_files, read_examples
 from bot.search.emergency import EmergencyDetector
@@ -253,28 +254,23 @@ class Services:
         )
 
     def outbox_worker(self, poll=0.5):
-        """A started thread that sends the outbox (guardian messages) after the replies."""
-        worker = outbox.Worker(
-            lambda: database.connect(self.db_path),
-            self.api_client,
-            self.settings["USER_HASH_KEY"],
-            self.settings["GUARDIAN_TEMPLATE_ID"],
-            poll,
+        """A started thread that sends the outbox (guardian messages, verdicts)."""
+        key, template = self.settings["USER_HASH_KEY"], self.settings["GUARDIAN_TEMPLATE_ID"]
+        return self._start(
+            "outbox", lambda db, client: outbox.drain(db, client, key, template), poll
         )
-        worker.start()
-        return worker
 
     def screenshot_worker(self, poll=0.3):
         """A started thread that reads forwarded screenshots (never in a web worker)."""
-        worker = screenshots.Worker(
-            lambda: database.connect(self.db_path),
-            self.reader,
-            self.sms_judge,
-            self.settings["USER_HASH_KEY"],
-            self.api_client,
-            self.index,
-            poll,
-        )
+        key = self.settings["USER_HASH_KEY"]
+
+        def step(db, client):
+            screenshots.drain(db, self.reader, self.sms_judge, key, client, self.index)
+
+        return self._start("screenshots", step, poll)
+
+    def _start(self, name, step, poll):
+        worker = Poller(name, lambda: database.connect(self.db_path), self.api_client, step, poll)
         worker.start()
         return worker
 

@@ -7,7 +7,6 @@ a customer-service text; outside it, as a template message when a template is co
 """
 
 import logging
-import threading
 import time
 
 from bot.chat import texts
@@ -99,30 +98,3 @@ def qr_text(client, scene):
         }
     )["ticket"]
     return texts.GUARDIAN_QR.format(url=client.qrcode.get_url(ticket))
-
-
-class Worker(threading.Thread):
-    """Drains the outbox every `poll` seconds until stopped."""
-
-    def __init__(self, open_db, client_factory, key, template_id="", poll=0.5):
-        super().__init__(name="outbox", daemon=True)
-        self.open_db, self.client_factory = open_db, client_factory
-        self.key, self.template_id, self.poll = key, template_id, poll
-        self.stopped = threading.Event()
-
-    def run(self):
-        db, client = self.open_db(), self.client_factory()
-        try:
-            while not self.stopped.is_set():
-                try:
-                    drain(db, client, self.key, self.template_id)
-                except Exception:
-                    log.exception("outbox drain failed; trying again")
-                    db.conn.rollback()
-                self.stopped.wait(self.poll)
-        finally:
-            db.conn.close()
-
-    def stop(self):
-        self.stopped.set()
-        self.join(5)

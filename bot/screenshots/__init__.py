@@ -21,7 +21,6 @@ from bot.privacy import mask_numbers, seal
 log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
 DOWNLOAD_SECONDS = 5
-MAX_ATTEMPTS = 2
 
 
 class PictureError(Exception):
@@ -147,30 +146,3 @@ def drain(db, reader, judge, key, client=None, index=None):
             process(db, job, reader, judge, key, client, snapshot)
             done += 1
     return done
-
-
-class Worker(threading.Thread):
-    """Reads pending screenshots every `poll` seconds until stopped."""
-
-    def __init__(self, open_db, reader, judge, key, client_factory, index=None, poll=0.3):
-        super().__init__(name="screenshots", daemon=True)
-        self.open_db, self.reader, self.judge, self.key = open_db, reader, judge, key
-        self.client_factory, self.index, self.poll = client_factory, index, poll
-        self.stopped = threading.Event()
-
-    def run(self):
-        db, client = self.open_db(), self.client_factory()
-        try:
-            while not self.stopped.is_set():
-                try:
-                    drain(db, self.reader, self.judge, self.key, client, self.index)
-                except Exception:
-                    log.exception("screenshot worker failed; trying again")
-                    db.conn.rollback()
-                self.stopped.wait(self.poll)
-        finally:
-            db.conn.close()
-
-    def stop(self):
-        self.stopped.set()
-        self.join(10)

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from bot.search.nlp import message_key
-from bot.search.textclass import NgramClassifier
+from bot.search.textclass import NgramClassifier, read_labelled
 
 NGRAMS = (1, 2)
 C = 100.0
@@ -218,16 +218,8 @@ def enough_signs(found):
 
 
 def read_examples(path):
-    """[(is_alarm, message)] from a `label<TAB>message` file."""
-    examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        label, _, message = line.partition("\t")
-        if label not in ("alarm", "calm") or not message.strip():
-            raise ValueError(f"{Path(path).name} line {number}: want 'alarm|calm<TAB>message'")
-        examples.append((label == "alarm", message.strip()))
-    return examples
+    """[(is_alarm, message)] from an `alarm|calm<TAB>message` file."""
+    return [(label == "alarm", text) for label, text in read_labelled(path, ("alarm", "calm"))]
 
 
 def example_files(knowledge_dir):
@@ -241,10 +233,6 @@ class FraudAlarm:
         self.threshold = threshold
         self.confident = confident
         self.use_signs = use_signs
-
-    @classmethod
-    def from_file(cls, path, **options):
-        return cls(**options).fit(read_examples(path))
 
     @classmethod
     def from_directory(cls, knowledge_dir, **options):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.search.nlp import message_key
-from bot.search.textclass import NgramClassifier
+from bot.search.textclass import NgramClassifier, read_labelled
 
 # Chosen by 5-fold cross-validation on the examples (scam stories and small talk added as
 # calm, classes balanced): 89% of emergencies caught, 6% of calm first-aid questions
@@ -277,15 +277,8 @@ def kind_of(text):
 
 def read_examples(path):
     """[(is_emergency, message)] from an `emergency|calm<TAB>message` file."""
-    examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        label, _, message = line.partition("\t")
-        if label not in ("emergency", "calm") or not message.strip():
-            raise ValueError(f"{Path(path).name} line {number}: want 'emergency|calm<TAB>message'")
-        examples.append((label == "emergency", message.strip()))
-    return examples
+    labels = ("emergency", "calm")
+    return [(label == "emergency", text) for label, text in read_labelled(path, labels)]
 
 
 class EmergencyDetector:

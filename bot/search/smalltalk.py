@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.search.nlp import message_key
+from bot.search.textclass import read_labelled
 
 QUESTION = "question"
 KINDS = ("thanks", "ok", "greeting", "bye", "praise", "who", "lonely", QUESTION)
@@ -26,15 +27,7 @@ CONFIDENCE = 0.5
 
 def read_examples(path):
     """[(kind, message)] from a `kind<TAB>message` file."""
-    examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        kind, _, message = line.partition("\t")
-        if kind not in KINDS or not message.strip():
-            raise ValueError(f"{Path(path).name} line {number}: want '<kind><TAB>message'")
-        examples.append((kind, message.strip()))
-    return examples
+    return read_labelled(path, KINDS)
 
 
 def _ngrams(text):

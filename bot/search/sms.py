@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.search.nlp import message_key
-from bot.search.textclass import NgramClassifier
+from bot.search.textclass import NgramClassifier, read_labelled
 
 SCAM, ORDINARY, UNREADABLE = "scam", "ordinary", "unreadable"
 THRESHOLD = 0.5
@@ -49,15 +49,8 @@ class Judgement:
 
 
 def read_examples(path):
-    examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        label, _, text = line.partition("\t")
-        if label not in (SCAM, ORDINARY) or not text.strip():
-            raise ValueError(f"{Path(path).name} line {number}: want 'scam|ordinary<TAB>text'")
-        examples.append((label == SCAM, text.strip()))
-    return examples
+    """[(is_scam, text)] from a `scam|ordinary<TAB>text` file."""
+    return [(label == SCAM, text) for label, text in read_labelled(path, (SCAM, ORDINARY))]
 
 
 def link_signs(text):

@@ -7,10 +7,26 @@ than the arithmetic for one short text. Pure: no Flask, no database.
 
 import math
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+
+def read_labelled(path, labels):
+    """[(label, text)] from a `label<TAB>text` file (blank lines and # comments skipped);
+    a line with another label or no text is a ValueError naming the file and line."""
+    examples = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, _, text = line.partition("\t")
+        if label not in labels or not text.strip():
+            want = "|".join(labels)
+            raise ValueError(f"{Path(path).name} line {number}: want '{want}<TAB>text'")
+        examples.append((label, text.strip()))
+    return examples
 
 
 class NgramClassifier:
