@@ -45,6 +45,7 @@ def create_app(config=None, strict=True):
     from bot import auth, staff
 
     auth.register(app)  # login, sessions, CSRF, `users` commands
+    auth.csrf.exempt(webhook.bp)  # WeChat signs its own requests; it has no CSRF token.
     staff.register(app)  # /staff pages, `kb export`
     from bot import reports
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bot import db as database
-from bot import screenshots, usage
+from bot import schema, screenshots, usage
 from bot.chat import texts
 from bot.chat.dialogue import Dialogue, Reply
 from bot.config import wechat_mode
@@ -17,6 +17,7 @@ from bot.guardians import Guardians, outbox
 from bot.kb import entries as knowledge
 from bot.kb.check import check_files, confusable_problems
 from bot.kb.index import LiveIndex
+from bot.outcomes import Outcome
 from bot.poller import Poller
 from bot.privacy import user_hash
 from bot.search.alarm import FraudAlarm, example_files, read_examples
@@ -93,7 +94,7 @@ class Services:
             raise knowledge.KnowledgeError(problems)
         with database.file_lock(self.db_path):
             db = self.db()
-            database.migrate(db)
+            schema.migrate(db)
             problems = knowledge.missing_file_problems(db, settings["KNOWLEDGE_DIR"])
             if problems:
                 raise knowledge.KnowledgeError(problems)
@@ -176,7 +177,7 @@ class Services:
             stored = dedup.wait_for_reply(db, key, self.settings["DEDUP_WAIT_SECONDS"])
             if stored is not None:
                 text, transfer = stored
-                return Reply(text, "retry", transfer=transfer)
+                return Reply(text, Outcome.RETRY, transfer=transfer)
             # The first delivery never finished (its worker died): answer this one.
         write = None
         try:
@@ -184,7 +185,7 @@ class Services:
         except Exception:
             log.exception("dialogue failed for %s", key)
             self._rollback(db)
-            reply = Reply(texts.SORRY, "error")
+            reply = Reply(texts.SORRY, Outcome.ERROR)
         try:
             if write is not None:
                 write(db)
@@ -216,7 +217,7 @@ class Services:
         if self.guardians is not None:
             text = self.guardians.reply(db, message.user, self.user_hash(message.user), message)
             if text is not None:
-                return Reply(text, "guardian"), lambda db: None
+                return Reply(text, Outcome.GUARDIAN), lambda db: None
         if message.kind == "image" and self.settings.get("SCREENSHOTS"):
             text = screenshots.enqueue(
                 db,
@@ -226,12 +227,12 @@ class Services:
                 message.media_id,
                 self.settings["USER_HASH_KEY"],
             )
-            return Reply(text, "screenshot"), lambda db: None
+            return Reply(text, Outcome.SCREENSHOT), lambda db: None
         return self.dialogue.decide(message, db, open_db=lambda: database.connect(self.db_path))
 
     def _tell_family(self, db, message, reply):
         """After a fraud alarm or a call for a person, queue a word to the guardians."""
-        if self.guardians is None or not (reply.alarm or reply.outcome == "human"):
+        if self.guardians is None or not (reply.alarm or reply.outcome == Outcome.HUMAN):
             return reply
         kind = "scam" if reply.alarm else "human"
         if not self.guardians.alert(db, self.user_hash(message.user), kind):

@@ -4,14 +4,14 @@ import itsdangerous.timed
 import pytest
 from werkzeug.security import check_password_hash
 
-from bot import auth
+from bot.auth import accounts
 from tests.conftest import STAFF_PASSWORD, csrf_token, login, make_user, post_form
 from tests.helpers import services_of
 
 
 def test_password_is_stored_hashed_never_plain(app, db):
     make_user(app, "wangli", "editor")
-    row = auth.get_user(db, "wangli")
+    row = accounts.get_user(db, "wangli")
     assert STAFF_PASSWORD not in row["password_hash"]
     assert check_password_hash(row["password_hash"], STAFF_PASSWORD)
     assert not check_password_hash(row["password_hash"], STAFF_PASSWORD + "x")
@@ -41,14 +41,14 @@ def test_wrong_password_and_unknown_name_get_the_same_chinese_answer(app, client
 
 def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, client, db):
     make_user(app, "wangli", "editor")
-    for _ in range(auth.MAX_FAILED):
+    for _ in range(accounts.MAX_FAILED):
         login(client, "wangli", "guess-guess")
     response = login(client, "wangli")  # even the right password waits now
     assert response.status_code == 401
     locked = response.get_data(as_text=True)
     assert "5 分钟再试" in locked
     unknown = login(client, "nobody", "guess-guess").get_data(as_text=True)
-    assert auth.REFUSED in locked and auth.REFUSED in unknown  # a lock tells nothing more
+    assert accounts.REFUSED in locked and accounts.REFUSED in unknown  # a lock tells nothing more
     db["users"].update("wangli", {"locked_until": 0.0})
     db.conn.commit()
     assert login(client, "wangli").status_code == 302
@@ -63,14 +63,14 @@ def test_parallel_wrong_passwords_check_at_most_the_limit(app, db, monkeypatch):
     make_user(app, "wangli", "editor")
     real_hash = db["users"].get("wangli")["password_hash"]
     checked = []
-    original = auth.check_password_hash
+    original = accounts.check_password_hash
 
     def counting(hashed, password):
         if hashed == real_hash:
             checked.append(password)
         return original(hashed, password)
 
-    monkeypatch.setattr(auth, "check_password_hash", counting)
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
     results = []
     start = threading.Barrier(40)
 
@@ -91,12 +91,12 @@ def test_parallel_wrong_passwords_check_at_most_the_limit(app, db, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(checked) <= auth.MAX_FAILED
+    assert len(checked) <= accounts.MAX_FAILED
     assert results.count(302) <= 1 and len(results) == 40
 
 
 def test_one_address_is_slowed_whatever_names_it_tries(app, client):
-    for number in range(auth.MAX_PER_ADDRESS):
+    for number in range(accounts.MAX_PER_ADDRESS):
         login(client, f"nobody{number}", "guess-guess")
     make_user(app, "wangli", "editor")
     assert login(client, "wangli").status_code == 401
@@ -189,12 +189,12 @@ def test_changed_password_or_disabled_account_ends_the_login(app, db):
     make_user(app, "wangli", "editor")
     client = app.test_client()
     login(client, "wangli")
-    auth.set_password(db, "wangli", "a-new-password-9")
+    accounts.set_password(db, "wangli", "a-new-password-9")
     db.conn.commit()
     assert client.get("/staff/entries").status_code == 302
     login(client, "wangli", "a-new-password-9")
     assert client.get("/staff/entries").status_code == 200
-    auth.set_active(db, "wangli", False)
+    accounts.set_active(db, "wangli", False)
     db.conn.commit()
     assert client.get("/staff/entries").status_code == 302
     assert login(client, "wangli", "a-new-password-9").status_code == 401
@@ -217,7 +217,7 @@ def test_create_admin_asks_for_the_password_and_has_no_default(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create-admin", "boss"], input="")
     assert result.exit_code != 0
-    assert auth.get_user(services_of(app).db(), "boss") is None
+    assert accounts.get_user(services_of(app).db(), "boss") is None
     result = runner.invoke(args=["users", "create-admin", "boss"], input="short\nshort\n")
     assert result.exit_code == 1
     assert "至少" in result.output
@@ -282,8 +282,8 @@ def test_admin_form_errors_are_plain_chinese(logged_in_client):
 
 @pytest.mark.parametrize("password", ["password123", "12345678", "qwertyuiop", "wangli2024"])
 def test_common_and_name_passwords_are_refused(db, password):
-    with pytest.raises(auth.AccountError):
-        auth.create_user(db, "wangli", "editor", password)
+    with pytest.raises(accounts.AccountError):
+        accounts.create_user(db, "wangli", "editor", password)
 
 
 def test_logout_ends_the_cookie_on_the_server(app):
@@ -302,8 +302,8 @@ def test_a_cookie_from_before_a_disable_stays_dead_after_re_enabling(app, db):
     client = app.test_client()
     login(client, "wangli")
     assert client.get("/staff/entries").status_code == 200
-    auth.set_active(db, "wangli", False)
+    accounts.set_active(db, "wangli", False)
     db.conn.commit()
-    auth.set_active(db, "wangli", True)
+    accounts.set_active(db, "wangli", True)
     db.conn.commit()
     assert client.get("/staff/entries").status_code == 302

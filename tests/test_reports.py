@@ -35,6 +35,8 @@ LOG = [
     (SECOND, 9, "u3", "text", "", "警察让我转钱到安全账户", "answered", "fraud/fake-police", 1),
     (SECOND, 9, "u3", "text", "", "安全账户", "choice", None, 0),
     (LAST, 23, "u4", "text", "", "医保卡丢了怎么补办", "fallback", None, 0),
+    # Out of scope, declined honestly: not answered either.
+    (LAST, 22, "u4", "text", "", "这只股票明天涨不涨", "declined", None, 0),
     (LAST, 23, "u4", "voice", "", "盐一天吃几克", "answered", "health/salt", 0),
     (FIRST, 8, "u5", "event", "subscribe", "", "greeting", None, 0),
     (SECOND, 8, "u6", "event", "subscribe", "", "greeting", None, 0),
@@ -74,7 +76,7 @@ def expected_overview():
         "clicks": sum(1 for r in rows if r[4] == "click"),
         "answered": outcomes["answered"],
         "choice": outcomes["choice"],
-        "fallback": outcomes["fallback"],
+        "unanswered": outcomes["fallback"] + outcomes["declined"],
         "alarms": sum(r[8] for r in rows),
         "useful": votes[1],
         "not_useful": votes[0],
@@ -148,7 +150,9 @@ def test_page_defaults_to_last_month_and_shows_every_headline_figure(viewer):
     figures = page_figures(html)
     expected = expected_overview()
     assert figures == {k: v for k, v in expected.items() if k != "clicks"}
-    assert figures["messages"] == 9 and figures["users"] == 5  # u1–u4 and u6's click
+    assert figures["messages"] == 10 and figures["users"] == 5  # u1–u4 and u6's click
+    # 3 in-scope questions not matched and 1 out-of-scope question declined
+    assert figures["unanswered"] == 4
 
 
 def test_overview_csv_and_workbook_agree_with_the_log(viewer):
@@ -221,7 +225,8 @@ def test_unanswered_questions_are_grouped_and_counted(viewer):
     weather = groups["明天天气怎么样"]  # and 明天天气怎么样呀, grouped with it
     assert weather[1:3] == ["2", "2"] and weather[3] == "明天天气怎么样呀"
     assert groups["医保卡丢了怎么补办"][1:3] == ["1", "1"]
-    assert len(groups) == 2
+    assert groups["这只股票明天涨不涨"][1:3] == ["1", "1"]  # declined counts too
+    assert len(groups) == 3
 
 
 def test_another_range_and_weekly_trend(app, logged_in_client):

@@ -42,6 +42,7 @@ def seeded(app, db):
     asked(db, "孙子发的红包怎么领取")
     asked(db, "孙子发的红包怎么领呀")
     asked(db, "医保卡丢了去哪补办")
+    asked(db, "村里的宅基地怎么分", outcome="declined")  # out of scope, but staff may add it
     asked(db, "手机字有点小", outcome="answered", score=0.15, entry_id="phone/font-size")
     asked(db, "怎么视频", outcome="answered", score=0.9, entry_id="wechat/video-call")  # confident
     # A resident marks an answer 没用, through the dialogue itself.
@@ -68,6 +69,7 @@ def test_queue_groups_similar_questions_most_asked_first(editor, seeded):
     assert groups[0] == ("孙子发的红包怎么领", 5)
     titles = [title for title, _ in groups]
     assert "医保卡丢了去哪补办" in titles
+    assert "村里的宅基地怎么分" in titles
     assert "手机字有点小" in titles
     assert "一天盐能吃几克" in titles
     assert "怎么视频" not in titles  # answered with confidence

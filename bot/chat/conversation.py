@@ -8,6 +8,8 @@ import json
 import random
 import time
 
+from sqlite_utils import Migrations
+
 
 def load(db, user_hash, now=None):
     """The user's live state parts (expired parts dropped)."""
@@ -58,3 +60,17 @@ def purge_expired(db, now=None):
 def purge_before(db, cutoff):
     """Delete states last written before `cutoff` (seconds), for the text retention."""
     return db.execute("delete from conversations where updated_at < ?", [cutoff]).rowcount
+
+
+# --- schema: the tables this component owns, as sqlite-utils migrations ----------
+
+migrations = Migrations("chat")
+
+
+@migrations()
+def m004_conversations(db):
+    # Per-user dialogue state (pending choices, next page), shared by every worker.
+    db["conversations"].create(
+        {"user_hash": str, "state": str, "expires_at": float, "updated_at": float},
+        pk="user_hash",
+    )

@@ -16,6 +16,7 @@ import numpy as np
 from bot import usage
 from bot.chat import conversation, texts
 from bot.kb.entries import CATEGORIES, CATEGORY_NAMES
+from bot.outcomes import MATCHED, Outcome
 from bot.privacy import mask_numbers, user_hash
 from bot.search.alarm import signs as scam_signs
 from bot.search.nlp import message_key
@@ -148,9 +149,7 @@ class Message:
 @dataclass(frozen=True)
 class Reply:
     text: str  # "" means nothing is shown to the user
-    # answered (also after a choice, and with an alarm: see `alarm`), choice, fallback,
-    # alarm (no entry matched), greeting, menu, topic, media, smalltalk, human, ...
-    outcome: str
+    outcome: Outcome  # stored in the usage log as its plain name
     entry_id: str = None
     score: float = None
     category: str = None
@@ -286,19 +285,19 @@ class _Turn:
         if kind == "event":
             return self.event()
         if kind == "voice" and not self.message.text.strip():
-            return Reply(texts.VOICE_UNRECOGNISED, "voice_unrecognised")
+            return Reply(texts.VOICE_UNRECOGNISED, Outcome.VOICE_UNRECOGNISED)
         if kind in ("text", "voice"):
             return self.text(self.message.text)
         if kind == "image":
-            return Reply(texts.IMAGE, "media")
+            return Reply(texts.IMAGE, Outcome.MEDIA)
         if kind in ("video", "shortvideo"):
-            return Reply(texts.VIDEO, "media")
+            return Reply(texts.VIDEO, Outcome.MEDIA)
         if kind == "location":
-            return Reply(texts.LOCATION, "media")
+            return Reply(texts.LOCATION, Outcome.MEDIA)
         if kind == "link":
             return self.link(self.message.text)
         # A type WeChat added after this code was written: show nothing, never an error.
-        return Reply("", "unknown")
+        return Reply("", Outcome.UNKNOWN)
 
     # -- events ------------------------------------------------------------------------
 
@@ -306,7 +305,7 @@ class _Turn:
         event = self.message.event
         if event in ("subscribe", "subscribe_scan", "scan"):
             self.state.pop("choices", None)
-            return Reply(texts.WELCOME, "greeting")
+            return Reply(texts.WELCOME, Outcome.GREETING)
         if event == "click":
             topic = MENU_KEYS.get(self.message.event_key)
             if topic:
@@ -314,9 +313,9 @@ class _Turn:
             if self.message.event_key == "HUMAN":
                 return self.human()
             self.state.pop("choices", None)
-            return Reply(texts.MENU, "menu")
+            return Reply(texts.MENU, Outcome.MENU)
         # unsubscribe, view and everything else: nothing to show.
-        return Reply("", "event")
+        return Reply("", Outcome.EVENT)
 
     # -- text --------------------------------------------------------------------------
 
@@ -327,7 +326,7 @@ class _Turn:
         text = (text or "").strip()
         key = _key(text)
         if not key:
-            return Reply(texts.EMPTY, "empty")
+            return Reply(texts.EMPTY, Outcome.EMPTY)
         number = choice_number(key)
         if number is not None:
             picked = self.pick(number)
@@ -341,7 +340,7 @@ class _Turn:
             return self.human()
         if key in MENU_WORDS:
             self.state.pop("choices", None)
-            return Reply(texts.MENU, "menu")
+            return Reply(texts.MENU, Outcome.MENU)
         topic = key if key in TOPICS else TOPIC_WORDS.get(key)
         if topic:
             return self.topic(topic)
@@ -353,7 +352,7 @@ class _Turn:
             return self.emergency(emergency, text)
         talk = self.dialogue.small_talk_of(text)
         if talk:
-            return Reply(texts.SMALL_TALK[talk], "smalltalk")
+            return Reply(texts.SMALL_TALK[talk], Outcome.SMALLTALK)
         if self.dialogue.alarm.is_alarm(text[:MATCH_CHARS]):
             found = scam_signs(text[:MATCH_CHARS])
             earlier = set(self.state.get("alarm", {}).get("signs", ()))
@@ -369,7 +368,7 @@ class _Turn:
             return self.chosen(number)
         if choices:
             self.state.pop("choices")
-            return Reply(texts.CHOICE_GONE, "choice_gone")
+            return Reply(texts.CHOICE_GONE, Outcome.CHOICE_GONE)
         # No list is waiting: a number is the main menu's topic, as the menu says.
         return self.topic(str(number)) if str(number) in TOPICS else None
 
@@ -395,8 +394,8 @@ class _Turn:
         best = decision.best
         score = best.score if best else None
         if decision.reason == OUT_OF_SCOPE:
-            return Reply(texts.out_of_scope(_key(text)), "declined", score=score, hits=hits)
-        return Reply(texts.FALLBACK, "fallback", score=score, hits=hits)
+            return Reply(texts.out_of_scope(_key(text)), Outcome.DECLINED, score=score, hits=hits)
+        return Reply(texts.FALLBACK, Outcome.FALLBACK, score=score, hits=hits)
 
     def follow_up(self, text, context):
         """A short message read with the last topic: each entry scores what the message
@@ -437,7 +436,7 @@ class _Turn:
         text = self.paged(body, self.footer())
         return Reply(
             text,
-            "answered",
+            Outcome.ANSWERED,
             entry_id=entry.id,
             score=score,
             category=entry.category,
@@ -468,13 +467,13 @@ class _Turn:
     def next_page(self):
         pages = self.state.get("pages")
         if not pages or not pages["rest"]:
-            return Reply(texts.NO_MORE, "page")
+            return Reply(texts.NO_MORE, Outcome.PAGE)
         page, rest = pages["rest"][0], pages["rest"][1:]
         if rest:
             self.state["pages"] = conversation.part(dict(pages, rest=rest), PAGES_SECONDS, self.now)
-            return Reply(page + texts.MORE, "page")
+            return Reply(page + texts.MORE, Outcome.PAGE)
         self.state.pop("pages", None)
-        return Reply(page + pages["footer"], "page")
+        return Reply(page + pages["footer"], Outcome.PAGE)
 
     def offer(self, ids, question, hits=()):
         snapshot = self.snapshot
@@ -492,7 +491,7 @@ class _Turn:
         best = hits[0] if hits else None
         return Reply(
             texts.CHOOSE.format(options=options),
-            "choice",
+            Outcome.CHOICE,
             score=best.score if best else None,
             hits=hits,
         )
@@ -503,7 +502,7 @@ class _Turn:
         if not 1 <= number <= len(ids) or self.snapshot.entry(ids[number - 1]) is None:
             self.state["choices"] = choices
             options = "、".join(str(n) for n in range(1, len(ids) + 1))
-            return Reply(f"请回复 {options} 中的一个数字。", "choice")
+            return Reply(f"请回复 {options} 中的一个数字。", Outcome.CHOICE)
         return self.answer(ids[number - 1], None, choices.get("question", ""))
 
     def topic(self, number, limit=6):
@@ -521,7 +520,9 @@ class _Turn:
             self.now,
         )
         options = "\n".join(f"{n}. {snapshot.entry(i).question}" for n, i in enumerate(ids, 1))
-        return Reply(texts.TOPIC.format(title=title, options=options), "topic", category=category)
+        return Reply(
+            texts.TOPIC.format(title=title, options=options), Outcome.TOPIC, category=category
+        )
 
     def best_of(self, category, text):
         """The best entry of one category for the text, if it matches at all well."""
@@ -539,16 +540,16 @@ class _Turn:
         if hit is not None:
             return self.answer(hit.id, hit.score, text, lead=lead, alarm=True, hits=(hit,))
         self.state.pop("choices", None)
-        return Reply(texts.ALARM, "alarm", category="fraud", alarm=True)
+        return Reply(texts.ALARM, Outcome.ALARM, category="fraud", alarm=True)
 
     def withdraw_alarm(self, text, rest):
         """ "我没被骗": sorry for the fright, and on with the question if there is one."""
         self.state.pop("alarm", None)
         if len(rest) >= 4:
             reply = self.search(text)
-            if reply.outcome in ("answered", "choice"):
+            if reply.outcome in MATCHED:
                 return Reply(**{**reply.__dict__, "text": texts.ALARM_WITHDRAWN + reply.text})
-        return Reply(texts.ALARM_WITHDRAWN + texts.ASK_ON, "alarm_withdrawn")
+        return Reply(texts.ALARM_WITHDRAWN + texts.ASK_ON, Outcome.ALARM_WITHDRAWN)
 
     def emergency(self, emergency, text):
         """马上打120 and the first thing to do, then the best first-aid entry; never a
@@ -557,14 +558,14 @@ class _Turn:
         hit = self.best_of("health", text)
         if hit is not None:
             reply = self.answer(hit.id, hit.score, text, lead=lead + "\n\n", hits=(hit,))
-            return Reply(**{**reply.__dict__, "outcome": "emergency"})
+            return Reply(**{**reply.__dict__, "outcome": Outcome.EMERGENCY})
         self.state.pop("choices", None)
-        return Reply(lead, "emergency", category="health")
+        return Reply(lead, Outcome.EMERGENCY, category="health")
 
     def feedback(self, useful):
         last = self.state.pop("last", None)
         if last is None:
-            return Reply(texts.FEEDBACK_NO_ANSWER, "feedback")
+            return Reply(texts.FEEDBACK_NO_ANSWER, Outcome.FEEDBACK)
         local = datetime.datetime.now(LOCAL_TZ)
         self.feedback_rows.append(
             [
@@ -577,16 +578,16 @@ class _Turn:
             ]
         )
         text = texts.THANKS_USEFUL if useful else texts.THANKS_USELESS
-        return Reply(text, "feedback", entry_id=last["entry"])
+        return Reply(text, Outcome.FEEDBACK, entry_id=last["entry"])
 
     def human(self):
         self.state.pop("choices", None)
         if self.dialogue.settings.get("HUMAN_TRANSFER"):
-            return Reply(texts.HUMAN_TRANSFERRED, "human", transfer=True)
+            return Reply(texts.HUMAN_TRANSFERRED, Outcome.HUMAN, transfer=True)
         contact = self.dialogue.human_contact()
         if contact:
-            return Reply(texts.HUMAN_OFFLINE.format(contact=contact), "human")
-        return Reply(texts.HUMAN_NO_CONTACT, "human")
+            return Reply(texts.HUMAN_OFFLINE.format(contact=contact), Outcome.HUMAN)
+        return Reply(texts.HUMAN_NO_CONTACT, Outcome.HUMAN)
 
     def link(self, title):
         """A forwarded article: its title may match a rumour entry."""
@@ -596,4 +597,4 @@ class _Turn:
                 entry = self.snapshot.entry(decision.best.id)
                 if entry.category == "rumour":
                     return self.answer(entry.id, decision.best.score, title, hits=decision.hits)
-        return Reply(texts.LINK, "media")
+        return Reply(texts.LINK, Outcome.MEDIA)

@@ -9,6 +9,7 @@ a customer-service text; outside it, as a template message when a template is co
 import logging
 import time
 
+from bot import usage
 from bot.chat import texts
 from bot.privacy import unseal
 
@@ -30,10 +31,7 @@ def enqueue(db, to_sealed, to_hash, purpose, text, now=None):
 def _in_window(db, to_hash, now):
     """Did this person write to the account in the last 48 hours (the usage log knows)?"""
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - WINDOW_SECONDS))
-    row = db.execute(
-        "select 1 from messages where user_hash = ? and ts >= ? limit 1", [to_hash, since]
-    ).fetchone()
-    return row is not None
+    return usage.wrote_since(db, to_hash, since)
 
 
 def drain(db, client, key, template_id="", now=None, limit=20):

@@ -10,6 +10,8 @@ import hmac
 import secrets
 import time
 
+from sqlite_utils import Migrations
+
 CODE_SECONDS = 24 * 3600
 MAX_GUARDIANS = 3
 ALERT_SECONDS = 10 * 60
@@ -177,3 +179,67 @@ def counts(db, start_day, end_day):
         [start, end],
     ).fetchone()
     return {"bindings": bindings, "alerts": alerts, "sent": sent or 0, "failed": failed or 0}
+
+
+# --- schema: the tables this component owns, as sqlite-utils migrations ----------
+
+migrations = Migrations("guardians")
+
+
+@migrations()
+def m301_guardians(db):
+    """Family guardians (亲情守护): binding codes, requests awaiting the resident's consent,
+    bindings, alerts and the outbox of messages to send through WeChat's API.
+    Openids are sealed, never plain."""
+    db["guardian_codes"].create(
+        {
+            "code_hash": str,
+            "resident_hash": str,
+            "resident_sealed": str,
+            "expires_at": float,
+            "used": int,
+        },
+        pk="code_hash",
+    )
+    db["guardian_requests"].create(
+        {
+            "resident_hash": str,
+            "guardian_hash": str,
+            "guardian_sealed": str,
+            "resident_sealed": str,
+            "guardian_name": str,
+            "created_at": float,
+        },
+        pk=("resident_hash", "guardian_hash"),
+    )
+    db["guardians"].create(
+        {
+            "resident_hash": str,
+            "guardian_hash": str,
+            "resident_sealed": str,
+            "guardian_sealed": str,
+            "guardian_name": str,
+            "since": str,
+        },
+        pk=("resident_hash", "guardian_hash"),
+    )
+    db["guardian_alerts"].create({"resident_hash": str, "kind": str, "at": float, "day": str})
+    db["guardian_attempts"].create({"guardian_hash": str, "at": float})
+    db["outbox"].create(
+        {
+            "id": int,
+            "to_sealed": str,
+            "to_hash": str,
+            "purpose": str,  # consent | bound | refused | alert | unbound | note
+            "text": str,
+            "created_at": float,
+            "next_at": float,
+            "attempts": int,
+            "status": str,  # pending | sending | sent | failed
+            "channel": str,  # text | template
+            "last_error": str,
+            "sent_at": float,
+        },
+        pk="id",
+    )
+    db["outbox"].create_index(["status", "next_at"])

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from bot import db as database
+from bot import schema
 from bot import services as services_module
 from bot.kb import entries as knowledge
 from bot.kb.check import check
@@ -59,7 +60,7 @@ def kb_import():
 def _missing_file_problems(knowledge_dir):
     db = database.connect(current_app.config["BOT_DATABASE"])
     try:
-        database.migrate(db)
+        schema.migrate(db)
         return knowledge.missing_file_problems(db, knowledge_dir)
     finally:
         db.conn.close()

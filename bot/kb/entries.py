@@ -400,6 +400,30 @@ def search_entries(db, text="", category="", status="active", limit=None, offset
     return list(db.query(sql, params)), total
 
 
+def titles(db, entry_ids):
+    """{id: (question, category)} for these entries, whatever their status."""
+    ids, found = list(entry_ids), {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for entry_id, question, category in db.execute(
+            f"select id, question, category from entries where id in ({marks})", chunk
+        ):
+            found[entry_id] = (question, category)
+    return found
+
+
+def staff_edits(db):
+    """Entries staff changed since the last import from the files, the latest first."""
+    return list(
+        db.query(
+            "select id, question, updated_by, updated_at, status from entries"
+            " where updated_by != ? order by updated_at desc",
+            [IMPORTER],
+        )
+    )
+
+
 def kept_file_ownership(db, entries):
     """Hand entries back to the files where a staff edit and the file now agree (after an
     export was reviewed and imported): later file changes then import as usual. Returns

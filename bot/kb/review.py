@@ -10,6 +10,7 @@ turned into an entry, dismissed) leaves the queue; asked again later, it comes b
 import datetime
 from dataclasses import dataclass, field
 
+from bot import usage
 from bot.search.grouping import group_questions
 from bot.usage import LOCAL_TZ
 
@@ -42,25 +43,7 @@ def collect(db, analyzer, low_score, days):
     """[(text, key, reason, entry_id)] for every qualifying question asked lately."""
     since = (datetime.datetime.now(LOCAL_TZ) - datetime.timedelta(days=days)).date().isoformat()
     handled = _handled(db)
-    found = []
-    rows = db.query(
-        "select ts, text, outcome, entry_id, score from messages"
-        " where day >= ? and msg_type in ('text', 'voice') and text != ''"
-        " and (outcome = 'fallback'"
-        "      or (outcome in ('answered', 'choice') and score is not null and score < ?))"
-        " order by id desc limit ?",
-        [since, low_score, MAX_ROWS],
-    )
-    for row in rows:
-        reason = "declined" if row["outcome"] == "fallback" else "low"
-        found.append((row["ts"], row["text"], reason, row["entry_id"]))
-    rows = db.query(
-        "select ts, question, entry_id from feedback"
-        " where day >= ? and useful = 0 and question != '' order by id desc limit ?",
-        [since, MAX_ROWS],
-    )
-    for row in rows:
-        found.append((row["ts"], row["question"], "useless", row["entry_id"]))
+    found = usage.questions_to_review(db, since, low_score, MAX_ROWS)
     items = []
     for ts, text, reason, entry_id in found:
         key = question_key(analyzer, text)

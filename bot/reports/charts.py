@@ -12,6 +12,8 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
+from bot.outcomes import NAMES, Outcome
+
 FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 STYLE = Style(
     font_family=FONTS,
@@ -64,7 +66,7 @@ def trend_chart(report):
     chart.x_labels_major = [x for x in _sparse_labels(labels) if x]
     chart.add("消息数", [p["messages"] for p in report.trend])
     chart.add("使用人数", [p["users"] for p in report.trend])
-    chart.add("未能回答", [p["fallback"] for p in report.trend])
+    chart.add("未能回答", [p["unanswered"] for p in report.trend])
     return _svg(chart)
 
 
@@ -82,18 +84,18 @@ def category_chart(report):
     )
     rows = list(reversed(report.categories))
     chart.x_labels = [c["name"] for c in rows]
-    chart.add("直接回答", [c["answered"] for c in rows])
+    chart.add(NAMES[Outcome.ANSWERED], [c["answered"] for c in rows])
     return _svg(chart)
 
 
 def outcome_chart(report):
     o = report.overview
     chart = pygal.Pie(title="消息的结果", inner_radius=0.45, **_COMMON)
-    others = max(0, o["messages"] - o["answered"] - o["choice"] - o["fallback"])
+    others = max(0, o["messages"] - o["answered"] - o["choice"] - o["unanswered"])
     for label, value in (
-        ("直接回答", o["answered"]),
-        ("给出选项", o["choice"]),
-        ("未能回答", o["fallback"]),
+        (NAMES[Outcome.ANSWERED], o["answered"]),
+        (NAMES[Outcome.CHOICE], o["choice"]),
+        ("未能回答", o["unanswered"]),
         ("菜单、问候等", others),
     ):
         chart.add(f"{label} {value}", value)

@@ -13,9 +13,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot import db as database
+from bot import schema, usage
 from bot import services as services_module
 from bot.chat import conversation
 from bot.reports import exports, queries
+from bot.screenshots import store as screenshot_store
 from bot.search.nlp import Analyzer
 
 
@@ -50,7 +52,7 @@ def report_command(start, end, fmt, output):
     except queries.RangeError as error:
         raise click.UsageError(str(error)) from None
     db = _db()
-    database.migrate(db)
+    schema.migrate(db)
     report = queries.build(db, first, last, _analyzer())
     stem = exports.file_stem(report)
     if fmt == "xlsx":
@@ -83,20 +85,12 @@ def purge_text_command(days):
     """
     cutoff = (queries.today() - datetime.timedelta(days=days)).isoformat()
     db = _db()
-    database.migrate(db)
+    schema.migrate(db)
     db.execute("PRAGMA secure_delete = ON")
     with db.conn:
-        messages = db.execute(
-            "update messages set text = null where day < ? and text != ''", [cutoff]
-        ).rowcount
-        feedback = db.execute(
-            "update feedback set question = null where day < ? and question != ''",
-            [cutoff],
-        ).rowcount
+        messages, feedback = usage.purge_text(db, cutoff)
         # Screenshot checks keep the masked text they read: the same retention.
-        screenshots = db.execute(
-            "update screenshot_checks set text = null where day < ? and text != ''", [cutoff]
-        ).rowcount
+        screenshots = screenshot_store.purge_text(db, cutoff)
         # Conversation state holds the last question's text too.
         states = conversation.purge_before(db, cutoff_seconds(days))
         states += conversation.purge_expired(db)

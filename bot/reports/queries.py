@@ -1,17 +1,21 @@
 """The report's figures for a date range, read from the usage log and its summaries.
 
 Counts come from the `report_*` tables that triggers keep current on every logged
-message (see migration m201), so a range of a year costs a few thousand summary rows,
+message (see bot/reports/schema.py), so a range of a year costs a few thousand summary rows,
 not a million log rows. Only the unanswered questions and the fraud alarms read the log
-itself, through its (outcome, day) and (alarm, day) indexes. Dates are local
+itself (through bot.usage), by its (outcome, day) and (alarm, day) indexes. Dates are local
 (Asia/Shanghai), the log's `day` column, both ends included.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from bot import usage
 from bot.guardians import store as guardian_store
+from bot.kb import entries as knowledge
 from bot.kb.entries import CATEGORY_NAMES
+from bot.outcomes import MATCHED, NAMES, UNANSWERED, Outcome
+from bot.screenshots import store as screenshot_store
 from bot.search.grouping import group_questions
 from bot.usage import LOCAL_TZ
 
@@ -90,7 +94,7 @@ def _days(start, end):
 def overview(db, start, end):
     """Headline counts: messages, users, follows, outcomes, alarms, feedback."""
     counts = dict.fromkeys(
-        ("messages", "clicks", "follows", "unfollows", "answered", "choice", "fallback"), 0
+        ("messages", "clicks", "follows", "unfollows", "answered", "choice", "unanswered"), 0
     )
     counts["alarms"] = 0
     for kind, outcome, alarm, n in db.execute(
@@ -100,8 +104,10 @@ def overview(db, start, end):
     ):
         if kind == "message":
             counts["messages"] += n
-            if outcome in ("answered", "choice", "fallback"):
+            if outcome in MATCHED:
                 counts[outcome] += n
+            elif outcome in UNANSWERED:
+                counts["unanswered"] += n
         elif kind == "click":
             counts["clicks"] += n
         elif kind == "follow":
@@ -114,24 +120,12 @@ def overview(db, start, end):
         "select count(distinct user_hash) from report_users where day between ? and ?",
         _days(start, end),
     ).fetchone()
-    useful = dict(
-        db.execute(
-            "select useful, count(*) from feedback where day between ? and ? group by useful",
-            _days(start, end),
-        ).fetchall()
-    )
-    counts["useful"], counts["not_useful"] = useful.get(1, 0), useful.get(0, 0)
+    counts["useful"], counts["not_useful"] = usage.feedback_totals(db, *_days(start, end))
     family = guardian_store.counts(db, *_days(start, end))
     counts["guardian_bindings"] = family["bindings"]
     counts["guardian_alerts"] = family["alerts"]
     counts["guardian_failed"] = family["failed"]
-    checks = dict(
-        db.execute(
-            "select verdict, count(*) from screenshot_checks where day between ? and ?"
-            " group by verdict",
-            _days(start, end),
-        ).fetchall()
-    )
+    checks = screenshot_store.verdict_counts(db, *_days(start, end))
     counts["screenshots"] = sum(checks.values())
     counts["screenshot_scams"] = checks.get("scam", 0)
     return counts
@@ -142,9 +136,8 @@ def by_category(db, start, end):
     figures = {name: {"answered": 0, "choice": 0, "topic": 0} for name in CATEGORY_NAMES}
     for category, outcome, n in db.execute(
         "select category, outcome, sum(n) from report_daily where day between ? and ?"
-        " and category != '' and outcome in ('answered', 'choice', 'topic')"
-        " group by category, outcome",
-        _days(start, end),
+        " and category != '' and outcome in (?, ?, ?) group by category, outcome",
+        [*_days(start, end), Outcome.ANSWERED, Outcome.CHOICE, Outcome.TOPIC],
     ):
         figures.setdefault(category, {"answered": 0, "choice": 0, "topic": 0})[outcome] = n
     return [{"category": c, "name": CATEGORY_NAMES.get(c, c), **f} for c, f in figures.items()]
@@ -153,41 +146,29 @@ def by_category(db, start, end):
 def top_entries(db, start, end, limit=20):
     """The entries answered most often, with their 有用 / 没用 counts."""
     rows = db.execute(
-        "select r.entry_id, sum(r.n) as n, e.question, e.category"
-        " from report_entries r left join entries e on e.id = r.entry_id"
-        " where r.day between ? and ? and r.outcome = 'answered'"
-        " group by r.entry_id order by n desc, r.entry_id limit ?",
-        [*_days(start, end), limit],
+        "select entry_id, sum(n) as n from report_entries"
+        " where day between ? and ? and outcome = ?"
+        " group by entry_id order by n desc, entry_id limit ?",
+        [*_days(start, end), Outcome.ANSWERED, limit],
     ).fetchall()
-    votes = _votes(db, start, end)
+    votes = usage.feedback_by_entry(db, *_days(start, end))
+    titles = _titles(db, [entry_id for entry_id, _ in rows])
     return [
         {
             "entry_id": entry_id,
-            "title": question or entry_id,
-            "category": CATEGORY_NAMES.get(category, category or ""),
+            "title": titles.get(entry_id, (entry_id, ""))[0],
+            "category": titles.get(entry_id, ("", ""))[1],
             "answered": n,
             "useful": votes.get(entry_id, (0, 0))[0],
             "not_useful": votes.get(entry_id, (0, 0))[1],
         }
-        for entry_id, n, question, category in rows
+        for entry_id, n in rows
     ]
-
-
-def _votes(db, start, end):
-    votes = {}
-    for entry_id, useful, n in db.execute(
-        "select entry_id, useful, count(*) from feedback where day between ? and ?"
-        " and entry_id is not null group by entry_id, useful",
-        _days(start, end),
-    ):
-        up, down = votes.get(entry_id, (0, 0))
-        votes[entry_id] = (up + n, down) if useful else (up, down + n)
-    return votes
 
 
 def feedback_by_entry(db, start, end):
     """有用 / 没用 for every entry that got any, the most judged first."""
-    votes = _votes(db, start, end)
+    votes = usage.feedback_by_entry(db, *_days(start, end))
     titles = _titles(db, votes)
     rows = [
         {
@@ -205,26 +186,16 @@ def feedback_by_entry(db, start, end):
 
 
 def _titles(db, entry_ids):
-    ids = list(entry_ids)
-    titles = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for entry_id, question, category in db.execute(
-            f"select id, question, category from entries where id in ({marks})", chunk
-        ):
-            titles[entry_id] = (question, CATEGORY_NAMES.get(category, category or ""))
-    return titles
+    """{id: (title, category's Chinese name)}."""
+    return {
+        entry_id: (question, CATEGORY_NAMES.get(category, category or ""))
+        for entry_id, (question, category) in knowledge.titles(db, entry_ids).items()
+    }
 
 
 def unanswered(db, start, end, analyzer, limit=30, threshold=None):
     """The most frequent questions the bot declined, similar wordings grouped."""
-    wordings = db.execute(
-        "select text, count(*) as n from messages where outcome = 'fallback'"
-        " and day between ? and ? and text is not null and text != ''"
-        " group by text order by n desc limit ?",
-        [*_days(start, end), UNANSWERED_WORDINGS],
-    ).fetchall()
+    wordings = usage.unanswered_wordings(db, *_days(start, end), UNANSWERED_WORDINGS)
     kwargs = {} if threshold is None else {"threshold": threshold}
     groups = group_questions(wordings, analyzer, **kwargs)
     return [
@@ -240,11 +211,7 @@ def unanswered(db, start, end, analyzer, limit=30, threshold=None):
 
 def alarms(db, start, end):
     """Scam-in-progress alarms by the entry that answered them, and the whole count."""
-    rows = db.execute(
-        "select entry_id, count(*) as n from messages where alarm = 1 and day between ? and ?"
-        " group by entry_id order by n desc, entry_id",
-        _days(start, end),
-    ).fetchall()
+    rows = usage.alarms_by_entry(db, *_days(start, end))
     titles = _titles(db, [entry_id for entry_id, _ in rows if entry_id])
     return [
         {
@@ -280,8 +247,10 @@ def trend(db, start, end):
     ):
         row = figures[period(day)]
         row["messages"] += n
-        if outcome in ("answered", "fallback"):
-            row[outcome] += n
+        if outcome == Outcome.ANSWERED:
+            row["answered"] += n
+        elif outcome in UNANSWERED:
+            row["unanswered"] += n
     if weekly:
         for label in labels:
             monday = datetime.date.fromisoformat(label)
@@ -300,7 +269,7 @@ def trend(db, start, end):
 
 
 def _empty_period(label):
-    return {"period": label, "messages": 0, "users": 0, "answered": 0, "fallback": 0}
+    return {"period": label, "messages": 0, "users": 0, "answered": 0, "unanswered": 0}
 
 
 def _period_labels(start, end, weekly):
@@ -364,9 +333,9 @@ OVERVIEW_LABELS = (
     ("follows", "新关注"),
     ("unfollows", "取消关注"),
     ("clicks", "菜单点击"),
-    ("answered", "直接回答"),
-    ("choice", "给出选项"),
-    ("fallback", "未能回答"),
+    ("answered", NAMES[Outcome.ANSWERED]),
+    ("choice", NAMES[Outcome.CHOICE]),
+    ("unanswered", "未能回答"),
     ("alarms", "防诈骗警报"),
     ("useful", "有用"),
     ("not_useful", "没用"),
@@ -412,7 +381,7 @@ def _tables(r):
             "每周趋势" if r.weekly else "每日趋势",
             [period, "消息数", "使用人数", "直接回答", "未能回答"],
             [
-                [p["period"], p["messages"], p["users"], p["answered"], p["fallback"]]
+                [p["period"], p["messages"], p["users"], p["answered"], p["unanswered"]]
                 for p in r.trend
             ],
         ),

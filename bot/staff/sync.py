@@ -12,6 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.cli import with_appcontext
 
 from bot import db as database
+from bot import schema
 from bot.auth import current_user
 from bot.kb import curation, revisions
 from bot.kb import entries as knowledge
@@ -28,13 +29,7 @@ def export_dir(settings):
 def sync():
     services_ = services()
     db = services_.db()
-    staff_edits = list(
-        db.query(
-            "select id, question, updated_by, updated_at, status from entries"
-            " where updated_by != ? order by updated_at desc",
-            [knowledge.IMPORTER],
-        )
-    )
+    staff_edits = knowledge.staff_edits(db)
     return render_template(
         "staff/sync.html",
         knowledge_dir=services_.settings["KNOWLEDGE_DIR"],
@@ -137,7 +132,7 @@ def export_command(directory):
     """Write the database's active entries back to entries/*.yaml."""
     directory = directory or export_dir(current_app.config)
     db = database.connect(current_app.config["BOT_DATABASE"])
-    database.migrate(db)
+    schema.migrate(db)
     written = knowledge.export_entries(
         db, directory, headers_from=current_app.config["KNOWLEDGE_DIR"]
     )

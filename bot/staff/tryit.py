@@ -4,27 +4,13 @@ residents' usage log or feedback."""
 
 from flask import render_template, request
 
+from bot import outcomes, usage
 from bot.auth import current_user
 from bot.chat.dialogue import Message
 from bot.kb import entries as knowledge
 from bot.privacy import user_hash
 from bot.staff import bp, services
 
-OUTCOME_NAMES = {
-    "answered": "回答了",
-    "choice": "请用户选择",
-    "fallback": "没答上（婉拒）",
-    "alarm": "防诈骗提醒",
-    "greeting": "欢迎语",
-    "menu": "菜单",
-    "topic": "话题列表",
-    "smalltalk": "寒暄",
-    "human": "转人工",
-    "feedback": "收到评价",
-    "page": "长回答的下一页",
-    "empty": "空消息",
-    "media": "图片、语音等",
-}
 MAX_CHARS = 1000
 
 
@@ -50,10 +36,7 @@ def try_it_send():
     user = "staff:" + current_user()["name"]
     reply = services_.respond(Message(user=user, kind="text", text=text))
     # A 有用/没用 typed here is staff testing, not a resident's judgement: drop it.
-    db.execute(
-        "delete from feedback where user_hash = ?",
-        [user_hash(user, services_.settings["USER_HASH_KEY"])],
-    )
+    usage.forget_feedback(db, user_hash(user, services_.settings["USER_HASH_KEY"]))
     db.conn.commit()
     hits = list(reply.hits) or (snapshot.retriever.search(text[:300], 5) if text.strip() else [])
     runners = [(snapshot.entry(h.id), h.score) for h in hits if snapshot.entry(h.id)]
@@ -61,7 +44,7 @@ def try_it_send():
         "staff/try.html",
         text=text,
         reply=reply,
-        outcome=OUTCOME_NAMES.get(reply.outcome, reply.outcome),
+        outcome=outcomes.name(reply.outcome),
         matched=snapshot.entry(reply.entry_id) if reply.entry_id else None,
         runners=runners,
         threshold=snapshot.retriever.threshold,

@@ -72,7 +72,7 @@ def change_user(name):
             message = f"{name} 已停用，不能再登录。"
         elif action == "enable":
             auth.set_active(db, name, True)
-            db["users"].update(name, {"failed_logins": 0, "locked_until": 0.0})
+            auth.unlock(db, name)
             message = f"{name} 已恢复使用。"
         else:
             raise AccountError("不认识的操作。")
