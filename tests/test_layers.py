@@ -114,3 +114,89 @@ def test_every_outcome_has_one_chinese_name_and_replies_use_only_outcomes():
             is_reply = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Reply"
             if is_reply and len(node.args) > 1:
                 assert not isinstance(node.args[1], ast.Constant), (path, node.lineno)
+
+
+# Layers, bottom up. A module may import its own layer and those below it, never above.
+# Entry points (blueprints and command lines) sit on top and may use everything.
+LAYERS = (
+    ("foundation", ("db", "privacy", "config", "errors", "headers", "outcomes", "poller")),
+    ("search", ("search",)),
+    ("storage", ("kb", "usage", "auth/accounts", "reports/schema", "wechat/schema")),
+    ("dialogue", ("chat",)),
+    ("services", ("guardians", "screenshots", "wechat", "reports")),
+    ("wiring", ("services", "schema")),
+    (
+        "entry points",
+        (
+            "__init__",
+            "auth",
+            "staff",
+            "wechat/webhook",
+            "reports/__init__",
+            "reports/views",
+            "reports/cli",
+            "kb/cli",
+        ),
+    ),
+)
+
+
+def layer_of(module):
+    """The layer of a module path like 'kb/cli' or 'usage': the longest prefix wins."""
+    best = None
+    for rank, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            matches = module == prefix or module.startswith(prefix + "/")
+            if matches and (best is None or len(prefix) > best[1]):
+                best = (rank, len(prefix))
+    assert best is not None, f"{module} is in no layer"
+    return best[0]
+
+
+def module_path(path):
+    return str(path.relative_to(BOT).with_suffix(""))
+
+
+def imported_modules(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+            base = node.module.split(".")[1:]
+            for alias in node.names:
+                candidate = BOT.joinpath(*base, alias.name)
+                if candidate.with_suffix(".py").exists():
+                    yield "/".join([*base, alias.name])
+                elif candidate.is_dir():
+                    yield "/".join([*base, alias.name, "__init__"])
+                else:
+                    yield "/".join([*base, "__init__"])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("bot."):
+                    parts = alias.name.split(".")[1:]
+                    is_package = BOT.joinpath(*parts).is_dir()
+                    yield "/".join(parts + ["__init__"] if is_package else parts)
+
+
+def test_imports_point_down_the_layers():
+    upward = []
+    for path in sorted(BOT.rglob("*.py")):
+        me = module_path(path)
+        for other in imported_modules(path):
+            if layer_of(other) > layer_of(me):
+                upward.append(f"{me} ({LAYERS[layer_of(me)][0]}) imports {other}")
+    assert upward == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert layer_of("search/nlp") < layer_of("services")
+    assert layer_of("kb/cli") > layer_of("kb/entries")
+
+
+def test_search_is_pure_no_flask_and_no_database():
+    for path in sorted((BOT / "search").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [alias.name for alias in node.names]
+                for name in names:
+                    assert name.split(".")[0] not in {"flask", "sqlite3", "sqlite_utils"}, path
