@@ -25,16 +25,17 @@ FIELD_NAMES = (
     ("source", "来源"),
     ("reviewed", "审核日期"),
 )
-SNAPSHOT_FIELDS = ("id", *(name for name, _ in FIELD_NAMES), "origin_file")
+STATE_FIELDS = ("id", *(name for name, _ in FIELD_NAMES), "origin_file")
 
 
 def _now():
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def snapshot(row):
-    """The parts of an entries row that a revision keeps."""
-    data = {name: row[name] for name in SNAPSHOT_FIELDS}
+def entry_state(row):
+    """The parts of an entries row that a revision keeps (its `snapshot` column: the
+    entry as it stood, not the index snapshot of bot.kb.index)."""
+    data = {name: row[name] for name in STATE_FIELDS}
     if isinstance(data["phrasings"], str):
         data["phrasings"] = json.loads(data["phrasings"])
     return data
@@ -51,7 +52,7 @@ def record(db, entry_id, user, action, note=""):
                 "ts": _now(),
                 "user": user,
                 "action": action,
-                "snapshot": json.dumps(snapshot(row), ensure_ascii=False),
+                "snapshot": json.dumps(entry_state(row), ensure_ascii=False),
                 "note": note,
             }
         )
@@ -75,7 +76,7 @@ def ensure_baseline(db, entry_id):
                 "ts": row["updated_at"] or _now(),
                 "user": row["updated_by"] or knowledge.IMPORTER,
                 "action": "import" if row["updated_by"] == knowledge.IMPORTER else "edit",
-                "snapshot": json.dumps(snapshot(row), ensure_ascii=False),
+                "snapshot": json.dumps(entry_state(row), ensure_ascii=False),
                 "note": "",
             }
         )

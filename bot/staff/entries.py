@@ -158,7 +158,7 @@ def entry(entry_id):
     row = _row_or_404(entry_id)
     current = knowledge.entry_from_row(row)
     history = revisions.history(db, entry_id)
-    now = revisions.snapshot(row)
+    now = revisions.entry_state(row)
     for newer, older in zip(history, [*history[1:], None]):
         newer["changes"] = revisions.diff(older["data"] if older else None, newer["data"])
         newer["is_current"] = newer["data"] == now

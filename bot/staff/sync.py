@@ -68,7 +68,7 @@ def sync_import():
             continue
         row = knowledge.get_row(db, entry_id)
         file_entry = by_id[entry_id]
-        file_data = revisions.snapshot(
+        file_data = revisions.entry_state(
             {
                 **knowledge.raw_from_entry(file_entry),
                 "status": "active",
@@ -79,7 +79,7 @@ def sync_import():
             {
                 "id": entry_id,
                 "by": row["updated_by"],
-                "changes": revisions.diff(revisions.snapshot(row), file_data),
+                "changes": revisions.diff(revisions.entry_state(row), file_data),
             }
         )
     return render_template(
