@@ -1,10 +1,15 @@
 """Webhook throughput and latency under gunicorn, against a bare Flask endpoint.
 
     python bench/webhook.py [--workers 2] [--concurrency 50] [--requests 3000]
+    python bench/webhook.py --profile [--requests 3000]
 
 Starts each app under the same gunicorn settings on a free loopback port, sends signed
 text messages (distinct MsgIds, questions drawn from the evaluation set) from
 `concurrency` concurrent senders, and prints one table.
+
+--profile sends the same messages in one process through Flask's test client, first
+timed, then under cProfile, and prints where one message's time goes: each function's
+own time is added to the part of the turn its module belongs to.
 """
 
 import argparse
@@ -144,12 +149,101 @@ def worker_memory(process):
     return rss, uss, pss
 
 
+# (part of the turn, substrings of the file paths whose functions' own time it takes);
+# the first match wins, so the specific come before the general.
+PARTS = (
+    ("XML and signature", ("wechat/protocol", "wechatpy", "xmltodict", "defusedxml", "expat")),
+    ("dedup and replay", ("wechat/dedup",)),
+    ("conversation state", ("chat/conversation", "json/")),
+    ("normalisation", ("search/nlp.py", "opencc", "unicodedata")),
+    ("segmentation", ("jieba",)),
+    ("pinyin", ("pypinyin",)),
+    ("classifiers", ("textclass", "search/alarm", "search/emergency", "search/smalltalk")),
+    ("retrieval", ("search/retriever", "scipy", "numpy", "murmurhash", "sklearn")),
+    ("masking", ("privacy",)),
+    ("SQLite", ("sqlite3", "sqlite_utils", "bot/usage", "'execute'", "'commit'")),
+    ("dialogue", ("chat/dialogue", "chat/texts", "bot/services", "bot/outcomes")),
+    ("Flask and HTTP", ("flask", "werkzeug", "wechat/webhook", "bot/headers", "http")),
+)
+
+
+def _part(function):
+    filename, _, name = function
+    where = f"{filename} '{name}'"
+    return next((n for n, keys in PARTS if any(k in where for k in keys)), None)
+
+
+def _shares(function, stats, seen):
+    """{part: share} of a function's own time. Builtins and the standard library (dict
+    lookups, math.log, urllib) count for the parts that called them, in proportion to
+    the time spent on each caller's behalf."""
+    part = _part(function)
+    if part is not None:
+        return {part: 1.0}
+    callers = stats[function][4] if function in stats else {}
+    spent = {caller: figures[2] for caller, figures in callers.items() if caller not in seen}
+    whole = sum(spent.values())
+    if not whole:
+        return {"other": 1.0}
+    shares = {}
+    for caller, seconds in spent.items():
+        for name, share in _shares(caller, stats, seen | {function}).items():
+            shares[name] = shares.get(name, 0.0) + share * seconds / whole
+    return shares
+
+
+def profile(total):
+    """In-process: ms per message, then the cProfile split by part of the turn."""
+    import cProfile
+    import pstats
+
+    from bot import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {"BOT_DATABASE": f"{tmp}/profile.db", "WECHAT_TOKEN": TOKEN, "SECRET_KEY": "bench"}
+        )
+        client = app.test_client()
+        server = WeChatServer(TOKEN)
+
+        def send(count, base):
+            for i in range(count):
+                question = QUESTIONS[i % len(QUESTIONS)]
+                request = server.plain(text_xml(question, base + i, from_user=f"oBench{i % 500}"))
+                response = client.post(request.url, data=request.body.encode("utf-8"))
+                assert response.status_code == 200
+
+        send(200, 10_000_000)  # warm-up
+        began = time.perf_counter()
+        send(total, 20_000_000)
+        wall = (time.perf_counter() - began) / total * 1000
+        profiler = cProfile.Profile()
+        profiler.runcall(send, total, 30_000_000)
+    stats = pstats.Stats(profiler).stats
+    parts = dict.fromkeys([name for name, _ in PARTS] + ["other"], 0.0)
+    for function, (_, _, own, _, callers) in stats.items():
+        for name, share in _shares(function, stats, set()).items():
+            parts[name] += own * share
+    whole = sum(parts.values())
+    print(f"\none message, in process (test client, real signed XML, {total} messages)")
+    print(f"wall time without the profiler: {wall:.2f} ms per message")
+    print(f"{'part of the turn':<22} {'share':>6} {'ms/msg':>7}")
+    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"{name:<22} {seconds / whole:>6.0%} {seconds / whole * wall:>7.2f}")
+    print("(shares of the profiled time, scaled to the unprofiled wall time)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--profile", action="store_true", help="where one message's time goes")
     args = parser.parse_args()
+    if args.profile:
+        os.environ["ALLOW_DEMO_SECRETS"] = "1"
+        profile(args.requests)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(

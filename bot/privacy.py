@@ -27,18 +27,25 @@ def _digits_view(text):
     """The text with full-width and other digit forms as ASCII, one character for one."""
     out = []
     for char in text:
-        folded = unicodedata.normalize("NFKC", char)
+        folded = unicodedata.normalize("NFKC", char) if not char.isascii() else char
         out.append(folded if len(folded) == 1 and folded in "0123456789Xx+" else char)
     return "".join(out)
 
 
 def mask_numbers(text):
     """Replace phone, ID-card and bank-card numbers with a label, whatever their format."""
+    # Every character NFKC folds to a digit is itself a digit to str.isdigit (full-width,
+    # superscript, circled, mathematical; tests/test_privacy.py checks all of Unicode),
+    # so a text with none holds no number to mask: most messages stop here.
+    if not any(char.isdigit() for char in text):
+        return text
+    view = _digits_view(text)
     for pattern, label in _PATTERNS:
-        view = _digits_view(text)
         spans = [m.span() for m in pattern.finditer(view)]
         for start, end in reversed(spans):
+            # The label has no digits: replacing it in both keeps them aligned.
             text = text[:start] + label + text[end:]
+            view = view[:start] + label + view[end:]
     return text
 
 

@@ -36,9 +36,19 @@ def _strip_symbols(text):
     return "".join(out)
 
 
+# One message is normalised by several rules in a turn; a small cache keeps that to once.
+# Small on purpose: it serves one turn's repeats and never grows a worker's memory.
+TURN_CACHE = 256
+
+
 def basic_normalise(text):
     """Width, case, script, symbols and repeats; no vocabulary needed."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _basic_normalise(text or "")
+
+
+@functools.lru_cache(maxsize=TURN_CACHE)
+def _basic_normalise(text):
+    text = unicodedata.normalize("NFKC", text).lower()
     text = _T2S.convert(text)
     text = _strip_symbols(text)
     text = _REPEATS.sub(r"\1", text)
@@ -84,6 +94,7 @@ class Analyzer:
                 self._tokenizer.add_word(word, freq=2000)
         keys = sorted(self.synonyms, key=len, reverse=True)
         self._synonym_pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+        self._token_cache = {}
 
     @classmethod
     def from_directory(cls, knowledge_dir):
@@ -118,7 +129,16 @@ class Analyzer:
 
     def tokens(self, text):
         """Every word of a message, normalised, stop words kept."""
-        return [t for t in self._tokenizer.lcut(self.normalise(text)) if t.strip()]
+        return list(self._tokens(text))
+
+    def _tokens(self, text):
+        cached = self._token_cache.get(text)
+        if cached is None:
+            cached = tuple(t for t in self._tokenizer.lcut(self.normalise(text)) if t.strip())
+            if len(self._token_cache) >= TURN_CACHE:
+                self._token_cache.pop(next(iter(self._token_cache)))  # the oldest
+            self._token_cache[text] = cached
+        return cached
 
     @staticmethod
     def syllables(words):
