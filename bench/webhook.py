@@ -221,7 +221,7 @@ def profile(total):
         profiler.runcall(send, total, 30_000_000)
     stats = pstats.Stats(profiler).stats
     parts = dict.fromkeys([name for name, _ in PARTS] + ["other"], 0.0)
-    for function, (_, _, own, _, callers) in stats.items():
+    for function, (_, _, own, _, _) in stats.items():
         for name, share in _shares(function, stats, set()).items():
             parts[name] += own * share
     whole = sum(parts.values())

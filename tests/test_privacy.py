@@ -108,7 +108,6 @@ def test_every_character_that_folds_to_a_digit_is_a_digit():
     folds_to_digit = [
         code
         for code in range(sys.maxunicode + 1)
-        if unicodedata.normalize("NFKC", chr(code)) in set("0123456789")
-        and not chr(code).isdigit()
+        if unicodedata.normalize("NFKC", chr(code)) in set("0123456789") and not chr(code).isdigit()
     ]
     assert folds_to_digit == []

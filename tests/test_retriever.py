@@ -117,3 +117,18 @@ def test_out_of_scope_examples_teach_it_what_to_decline():
     assert gated.decide("微信怎么打视频电话").action == ANSWER
     ungated = Retriever(analyzer, threshold=0.0).fit(DOCS)
     assert ungated.in_scope("鸡拉稀吃什么药") == 1.0
+
+
+def test_query_hashing_is_the_hashing_the_index_was_fitted_with():
+    """The index is fitted through scikit-learn's HashingVectorizer and queried with mmh3:
+    the two must agree on every token, or a query would land in the wrong columns."""
+    import random
+
+    import mmh3
+    from sklearn.utils import murmurhash3_32
+
+    rng = random.Random(7)
+    tokens = ["视频", "shipin", "视频_电话", "ｘ", "🙂", "", "a" * 300]
+    tokens += ["".join(chr(rng.randint(0x20, 0x9FFF)) for _ in range(rng.randint(1, 4)))]
+    tokens += ["".join(chr(rng.randint(0x20, 0x9FFF)) for _ in range(3)) for _ in range(5000)]
+    assert all(mmh3.hash(t, seed=0) == murmurhash3_32(t, seed=0) for t in tokens)

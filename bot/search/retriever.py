@@ -11,13 +11,11 @@ Pure: fitted on plain `(id, [phrasings])` pairs, no Flask, no database.
 """
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.utils import murmurhash3_32
 
 from bot.search.textclass import NgramClassifier
 
@@ -98,11 +96,14 @@ class _Index:
     """One TF-IDF matrix over several views, L2-normalised per view and weighted.
 
     Features are hashed (scikit-learn's HashingVectorizer, then TfidfTransformer), so a
-    large index needs no vocabulary to build and sort. A feature the index never saw
+    large index needs no vocabulary to build and sort. Only the hashed columns some
+    document uses are kept, in `columns` (sorted), beside their idf: the matrix and its
+    idf are the size of the base, not of the hash space. A feature the index never saw
     keeps the highest idf: it still counts in the query's length, so a question mostly
-    about unknown things scores low. Queries are vectorised here directly, with the
-    same hash and idf: scikit-learn's transform() spends more time validating input than
-    the matching takes.
+    about unknown things scores low. Queries are vectorised here directly, with the same
+    hash (mmh3 is the same MurmurHash3 as scikit-learn's, without importing it) and
+    idf: scikit-learn's transform() spends more time validating input than the matching
+    takes.
     """
 
     def __init__(self, weights, features=FEATURES):
@@ -111,8 +112,10 @@ class _Index:
         self.features = features
 
     def fit(self, views):
-        blocks, self.idfs = [], []
-        for feature, weight in zip(self.features, self.weights):
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+        blocks, idfs, used, self.unseen_idf = [], [], [], []
+        for number, (feature, weight) in enumerate(zip(self.features, self.weights)):
             hasher = HashingVectorizer(
                 analyzer=feature,
                 n_features=HASH_FEATURES,
@@ -120,31 +123,66 @@ class _Index:
                 norm=None,
                 dtype=np.float32,
             )
-            counts = hasher.transform(views)
+            counts = hasher.transform(views).tocsc()
             tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-            blocks.append(tfidf.transform(counts) * weight)
-            self.idfs.append(tfidf.idf_.astype(np.float32))
+            seen = np.flatnonzero(np.diff(counts.indptr))
+            blocks.append((tfidf.transform(counts) * weight).tocsc()[:, seen])
+            idfs.append(tfidf.idf_[seen].astype(np.float32))
+            used.append(seen + number * HASH_FEATURES)
+            self.unseen_idf.append(float(tfidf.idf_.max()))  # ln(1 + n) + 1: df of 0
+        self.unseen_idf = np.asarray(self.unseen_idf, dtype=np.float32)
+        self.view_weights = np.asarray(self.weights, dtype=np.float32)
+        self.columns = np.concatenate(used).astype(np.int64)
+        self.idf = np.concatenate(idfs)
         self.matrix = sp.hstack(blocks, format="csc")
+        self.matrix.indices = self.matrix.indices.astype(np.int32)
         return self
 
-    def scores(self, views):
-        """Cosine similarity of the query to every row."""
-        columns, values = [], []
-        views_of = zip(self.features, self.idfs, self.weights)
-        for number, (feature, idf, weight) in enumerate(views_of):
-            offset = number * HASH_FEATURES
-            counts = Counter(abs(murmurhash3_32(t, seed=0)) % HASH_FEATURES for t in feature(views))
-            if not counts:
-                continue
-            found = [(j, (1.0 + math.log(n)) * float(idf[j])) for j, n in counts.items()]
-            norm = math.sqrt(sum(x * x for _, x in found))
-            columns.extend(offset + j for j, _ in found)
-            values.extend(weight * x / norm for _, x in found)
-        if not columns:
-            return np.zeros(self.matrix.shape[0], dtype=np.float32)
-        # Touch only the columns the query has: an inverted-index product.
-        product = self.matrix[:, columns] @ np.asarray(values, dtype=np.float32)
-        return np.asarray(product).ravel()
+    def scores(self, query):
+        """Cosine similarity of a query (`hash_query`) to every row."""
+        keys, counts, views = query
+        rows = self.matrix.shape[0]
+        if not len(keys):
+            return np.zeros(rows, dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.columns, keys), len(self.columns) - 1)
+        known = self.columns[at] == keys
+        x = (1.0 + np.log(counts)) * np.where(known, self.idf[at], self.unseen_idf[views])
+        norms = np.sqrt(np.bincount(views, weights=x * x, minlength=len(self.weights)))
+        values = (x * (self.view_weights[views] / norms[views]))[known]
+        return _column_product(self.matrix, at[known], values)
+
+
+def hash_query(features, views):
+    """(hashed columns, their counts, their view's number): the query every index of a
+    retriever scores, hashed once."""
+    hashes, numbers = [], []
+    for number, feature in enumerate(features):
+        tokens = feature(views)
+        hashes.extend(
+            number * HASH_FEATURES + abs(mmh3.hash(t, seed=0)) % HASH_FEATURES for t in tokens
+        )
+        numbers.extend([number] * len(tokens))
+    if not hashes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float32), empty
+    keys, first, counts = np.unique(
+        np.asarray(hashes, dtype=np.int64), return_index=True, return_counts=True
+    )
+    return keys, counts.astype(np.float32), np.asarray(numbers)[first]
+
+
+def _column_product(matrix, columns, values):
+    """matrix[:, columns] @ values for a CSC matrix, touching only those columns' entries:
+    an inverted-index product, without building the sliced matrix."""
+    starts = matrix.indptr[columns]
+    lengths = matrix.indptr[columns + 1] - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(matrix.shape[0], dtype=np.float32)
+    before = np.cumsum(lengths) - lengths
+    at = np.arange(total) + np.repeat(starts - before, lengths)
+    weights = matrix.data[at] * np.repeat(values, lengths)
+    return np.bincount(matrix.indices[at], weights=weights, minlength=matrix.shape[0])
 
 
 class Retriever:
@@ -230,9 +268,9 @@ class Retriever:
 
     def scores(self, text):
         """Every entry's score for the text, in `ids` order (0 to 1)."""
-        views = self.views(text)
-        best = np.maximum.reduceat(self._phrasings.scores(views), self._starts)
-        whole = self._entries.scores(views)
+        hashed = hash_query(self.features, self.views(text))
+        best = np.maximum.reduceat(self._phrasings.scores(hashed), self._starts)
+        whole = self._entries.scores(hashed)
         return (1 - self.entry_weight) * best + self.entry_weight * whole
 
     def score_of(self, text, entry_id):
