@@ -23,13 +23,23 @@ _PATTERNS = (
 )
 
 
+class _DigitFolds(dict):
+    """str.translate's table: a character NFKC folds to one of 0-9, X, x or + becomes
+    that; any other stays. Filled as characters are first met, so it holds only the
+    characters residents use."""
+
+    def __missing__(self, code):
+        folded = unicodedata.normalize("NFKC", chr(code))
+        self[code] = folded if len(folded) == 1 and folded in "0123456789Xx+" else code
+        return self[code]
+
+
+_DIGIT_FOLDS = _DigitFolds()
+
+
 def _digits_view(text):
     """The text with full-width and other digit forms as ASCII, one character for one."""
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char) if not char.isascii() else char
-        out.append(folded if len(folded) == 1 and folded in "0123456789Xx+" else char)
-    return "".join(out)
+    return text.translate(_DIGIT_FOLDS)
 
 
 def mask_numbers(text):

@@ -20,44 +20,28 @@ from bot.kb.index import LiveIndex
 from bot.outcomes import Outcome
 from bot.poller import Poller
 from bot.privacy import user_hash
-from bot.search.alarm import FraudAlarm, example_files, read_examples
-from bot.search.emergency import EmergencyDetector
+from bot.search import fitcache, models
 from bot.search.nlp import Analyzer
-from bot.search.smalltalk import SmallTalk
-from bot.search.smalltalk import read_examples as small_talk_examples
-from bot.search.sms import SmsJudge
 from bot.wechat import dedup
 from bot.wechat.api import ApiClient, SqliteTokenStorage
 from bot.wechat.protocol import Protocol
 
 log = logging.getLogger(__name__)
-EMERGENCY_FILE = "emergency_examples.tsv"
-SMALL_TALK_FILE = "smalltalk.tsv"
-SMS_FILE = "sms_examples.tsv"
 
 
-def fitted_models(knowledge_dir, entries):
-    """The fraud alarm, emergency detector and small-talk matcher for a knowledge folder.
-
-    Fitted once per process for the same files: tests and the staff pages build many
-    apps on one folder, and refitting is the slow part of building one.
-    """
+def fitted_models(knowledge_dir, entries, fit_cache=None):
+    """The fraud alarm, emergency detector, small-talk matcher and SMS judge for a
+    knowledge folder: fitted once per process for the same files (tests and the staff
+    pages build many apps on one folder), and kept on disk between starts."""
     base = Path(knowledge_dir).resolve()
-    files = [*example_files(base), base / EMERGENCY_FILE, base / SMALL_TALK_FILE, base / SMS_FILE]
-    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files if f.exists())
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in models.example_paths(base) if f.exists())
     phrasings = tuple(p for e in entries for p in e.all_phrasings)
-    return _fitted_models(base, stamp, phrasings)
+    return _fitted_models(base, stamp, phrasings, fit_cache)
 
 
 @functools.lru_cache(maxsize=4)
-def _fitted_models(base, stamp, phrasings):
-    alarm = FraudAlarm.from_directory(base)
-    small_talk = SmallTalk.from_file(base / SMALL_TALK_FILE, questions=phrasings)
-    scams = [m for path in example_files(base) if path.exists() for _, m in read_examples(path)]
-    talk_file = base / SMALL_TALK_FILE
-    chat = [m for _, m in small_talk_examples(talk_file)] if talk_file.exists() else []
-    emergency = EmergencyDetector.from_file(base / EMERGENCY_FILE, calm=scams + chat)
-    return alarm, emergency, small_talk, SmsJudge.from_file(base / SMS_FILE)
+def _fitted_models(base, stamp, phrasings, fit_cache):
+    return models.load_or_fit(base, phrasings, fit_cache)
 
 
 class StorageHealth:
@@ -111,16 +95,29 @@ class Services:
             retriever_options={"margin": settings["CHOICE_MARGIN"]},
             background=settings.get("INDEX_BACKGROUND", True),
             out_of_scope=knowledge.load_out_of_scope(settings["KNOWLEDGE_DIR"]),
+            fit_cache=settings["FIT_CACHE_DIR"],
         )
         snapshot = self.index.build(self.db())
-        # The near-duplicate check reuses the live index instead of fitting another.
-        problems = confusable_problems(entries, self.analyzer, snapshot.retriever)
+        # The near-duplicate check reuses the live index instead of fitting another, and
+        # is kept with the fits: the same entries give the same answer.
+        key = fitcache.digest(
+            [(e.id, e.question, tuple(e.all_phrasings), e.origin_file) for e in entries],
+            self.analyzer.signature,
+            settings["CHOICE_MARGIN"],
+        )
+        problems = fitcache.cached(
+            settings["FIT_CACHE_DIR"],
+            "confusable",
+            key,
+            lambda: confusable_problems(entries, self.analyzer, snapshot.retriever),
+        )
         if problems:
             raise knowledge.KnowledgeError(problems)
-        alarm, emergency, small_talk, self.sms_judge = fitted_models(
-            settings["KNOWLEDGE_DIR"], entries
+        fitted = fitted_models(settings["KNOWLEDGE_DIR"], entries, settings["FIT_CACHE_DIR"])
+        self.sms_judge = fitted.sms_judge
+        self.dialogue = Dialogue(
+            self.index, fitted.alarm, settings, fitted.emergency, fitted.small_talk
         )
-        self.dialogue = Dialogue(self.index, alarm, settings, emergency, small_talk)
         self.guardians = Guardians(settings) if settings.get("GUARDIANS") else None
         self.storage = StorageHealth()
         # Close the start-up connection: gunicorn may fork workers from this process

@@ -1,7 +1,9 @@
 """Fixtures in the Flask tutorial's manner: each test builds the app on its own database."""
 
 import itertools
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +20,9 @@ REAL_KB = str(HERE.parent / "knowledge")
 TOKEN = "test-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx5823bf96d3bd56c7"
+# Every app the tests build (and the servers they start) keeps its fits here, not in the
+# project's instance folder; stored fits are keyed by what they were fitted on.
+os.environ.setdefault("FIT_CACHE_DIR", str(Path(tempfile.gettempdir()) / "silverhelper-test-fits"))
 
 
 @pytest.fixture

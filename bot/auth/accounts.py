@@ -2,6 +2,7 @@
 No Flask here: the web pages (bot.auth) and the `users` commands (bot.auth.cli) use it."""
 
 import datetime
+import functools
 import time
 
 from sqlite_utils import Migrations
@@ -17,9 +18,12 @@ MAX_FAILED = 5
 LOCK_SECONDS = 300
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 
+
 # Compared against when the name is unknown, so a wrong name takes as long as a wrong
 # password and timing does not tell which names exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@functools.cache
+def _dummy_hash():
+    return generate_password_hash("not-a-real-password")  # made once, when first needed
 
 
 class AccountError(ValueError):
@@ -151,7 +155,7 @@ def authenticate(db, name, password, address=""):
     except AccountError:
         name = ""
     if not _address_may_try(db, address, now):
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None, REFUSED
     taken = db.execute(
         "update users set failed_logins = failed_logins + 1 where name = ? and active = 1"
@@ -161,7 +165,7 @@ def authenticate(db, name, password, address=""):
     db.conn.commit()
     user = get_user(db, name) if taken else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")  # the same time as a real check
+        check_password_hash(_dummy_hash(), password or "")  # the same time as a real check
         return None, REFUSED
     if not check_password_hash(user["password_hash"], password or ""):
         db.execute(

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.kb import entries as knowledge
+from bot.search import fitcache
 from bot.search.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,16 @@ class Snapshot:
 
 class LiveIndex:
     def __init__(
-        self, analyzer, retriever_options=None, check_every=1.0, background=True, out_of_scope=()
+        self,
+        analyzer,
+        retriever_options=None,
+        check_every=1.0,
+        background=True,
+        out_of_scope=(),
+        fit_cache=None,
     ):
         self.analyzer = analyzer
+        self.fit_cache = fit_cache  # a folder for fitted indexes (bot.search.fitcache)
         self.out_of_scope = list(out_of_scope)
         self.retriever_options = retriever_options or {}
         self.check_every = check_every
@@ -43,8 +51,16 @@ class LiveIndex:
         """Build from the database now and swap it in."""
         version = knowledge.kb_version(db)
         entries = knowledge.active_entries(db)
-        retriever = Retriever(self.analyzer, **self.retriever_options)
-        retriever.fit(((e.id, e.all_phrasings) for e in entries), self.out_of_scope)
+        docs = [(e.id, tuple(e.all_phrasings)) for e in entries]
+        options = sorted(self.retriever_options.items())
+        key = fitcache.digest(docs, self.out_of_scope, options, self.analyzer.signature)
+        retriever = fitcache.cached(
+            self.fit_cache,
+            "index",
+            key,
+            lambda: Retriever(self.analyzer, **self.retriever_options).fit(docs, self.out_of_scope),
+        )
+        retriever.analyzer = self.analyzer
         self._snapshot = Snapshot(version, retriever, {e.id: e for e in entries})
         log.info("knowledge index v%s: %d entries", version, len(entries))
         return self._snapshot

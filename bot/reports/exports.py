@@ -9,11 +9,6 @@ on it in Excel.
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 BOM = "\ufeff"
 # Excel refuses sheet names longer than 31 characters or with any of these.
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -50,6 +45,11 @@ def file_stem(report):
 
 
 def workbook_bytes(report):
+    # openpyxl is imported only when a workbook is asked for: serving never needs it.
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart
+    from openpyxl.styles import Font
+
     """Every table of the report in one .xlsx workbook."""
     book = Workbook()
     about = book.active
@@ -71,6 +71,9 @@ def workbook_bytes(report):
 
 
 def _fill(sheet, table):
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(table.headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -99,6 +102,9 @@ def _width(value):
 
 
 def _chart(book, report, key, chart, y_title):
+    from openpyxl.chart import Reference
+    from openpyxl.utils import get_column_letter
+
     table = report.table(key)
     if table is None or not table.rows:
         return

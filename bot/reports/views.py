@@ -8,7 +8,14 @@ from flask import abort, render_template, request, send_file
 
 from bot import services as services_module
 from bot.auth import role_required
-from bot.reports import bp, charts, exports, queries
+from bot.reports import bp, exports, queries
+
+
+def _charts():
+    """pygal, imported when a report page is first drawn: serving never needs it."""
+    from bot.reports import charts
+
+    return charts
 
 
 def _services():
@@ -62,7 +69,7 @@ def index():
         "reports/index.html",
         error=None,
         report=report,
-        charts=charts.all_charts(report),
+        charts=_charts().all_charts(report),
         start=start.isoformat(),
         end=end.isoformat(),
         shortcuts=_shortcuts(),
@@ -134,5 +141,8 @@ def monthly():
         month=start.strftime("%Y-%m"),
         month_title=f"{start.year} 年 {start.month} 月",
         labels=queries.OVERVIEW_LABELS,
-        charts={"trend": charts.trend_chart(report), "categories": charts.category_chart(report)},
+        charts={
+            "trend": _charts().trend_chart(report),
+            "categories": _charts().category_chart(report),
+        },
     )

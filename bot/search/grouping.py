@@ -10,7 +10,6 @@ Flask, no database.
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Questions at least this similar (cosine, 0–1) to a group's leader join its group.
 DEFAULT_THRESHOLD = 0.5
@@ -35,6 +34,8 @@ def group_questions(texts_with_counts, analyzer, threshold=DEFAULT_THRESHOLD):
     )
     if not items:
         return []
+    # Imported here: only staff pages and reports group questions; answering never does.
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     def features(text):
         words = analyzer.words(text)

@@ -222,6 +222,11 @@ class Retriever:
         self.stopwords = stopwords
         self._in_scope = None
 
+    def __getstate__(self):
+        """Pickled without the analyser (jieba's dictionary): whoever loads a fitted
+        retriever gives it theirs (bot.kb.index)."""
+        return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
+
     def views(self, text):
         words = self.analyzer.words(text) if self.stopwords else self.analyzer.tokens(text)
         return Views(tuple(words), "".join(words), tuple(self.analyzer.syllables(words)))

@@ -12,8 +12,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bot.search.nlp import message_key
 from bot.search.textclass import read_labelled
@@ -38,7 +36,7 @@ class SmallTalk:
     def __init__(self, confidence=CONFIDENCE, C=10.0):
         self.confidence = confidence
         self.C = C
-        self._model = None
+        self._fitted = False
 
     @classmethod
     def from_file(cls, path, questions=(), **options):
@@ -53,21 +51,26 @@ class SmallTalk:
         pairs = [(t, k) for t, k in zip(texts, labels) if t]
         if len({k for _, k in pairs}) < 2:
             return self
-        self._vectorizer = TfidfVectorizer(analyzer=_ngrams, sublinear_tf=True)
-        matrix = self._vectorizer.fit_transform([t for t, _ in pairs])
-        self._model = LogisticRegression(C=self.C, max_iter=3000)
-        self._model.fit(matrix, [k for _, k in pairs])
-        self._vocabulary = self._vectorizer.vocabulary_
-        self._idf = self._vectorizer.idf_
-        self._coef, self._intercept = self._model.coef_, self._model.intercept_
-        self._classes = list(self._model.classes_)
+        from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only
+        from sklearn.linear_model import LogisticRegression
+
+        vectorizer = TfidfVectorizer(analyzer=_ngrams, sublinear_tf=True)
+        matrix = vectorizer.fit_transform([t for t, _ in pairs])
+        model = LogisticRegression(C=self.C, max_iter=3000)
+        model.fit(matrix, [k for _, k in pairs])
+        # Only plain arrays are kept: a fitted matcher loads without scikit-learn.
+        self._vocabulary = vectorizer.vocabulary_
+        self._idf = vectorizer.idf_
+        self._coef, self._intercept = model.coef_, model.intercept_
+        self._classes = list(model.classes_)
+        self._fitted = True
         return self
 
     def probabilities(self, text):
         """{kind: probability} for a message (empty when not fitted). Scored here with the
         fitted vocabulary, idf and weights: scikit-learn's per-call checks cost more than
         the arithmetic for one short text (the same result as predict_proba)."""
-        if self._model is None:
+        if not self._fitted:
             return {}
         found = {}
         for gram in _ngrams(message_key(text)):
@@ -84,7 +87,7 @@ class SmallTalk:
     def kind(self, text):
         """The small-talk kind of a message, or None for a question or anything long."""
         key = message_key(text)
-        if not key or len(key) > MAX_CHARS or self._model is None:
+        if not key or len(key) > MAX_CHARS or not self._fitted:
             return None
         probabilities = self.probabilities(key)
         kind = max(probabilities, key=probabilities.get)

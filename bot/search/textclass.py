@@ -10,8 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 
 def read_labelled(path, labels):
@@ -40,6 +38,11 @@ class NgramClassifier:
         return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
 
     def fit(self, texts, labels):
+        # Imported here: serving loads fitted classifiers (bot.search.fitcache) and
+        # never needs scikit-learn, which costs 60 MB and half a second to import.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         vectorizer = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
         model = LogisticRegression(C=self.C, max_iter=5000, class_weight=self.class_weight)
         model.fit(vectorizer.fit_transform(texts), np.asarray(labels, dtype=bool))
