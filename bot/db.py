@@ -26,6 +26,30 @@ def connect(path):
 
 
 @contextmanager
+def write_transaction(db):
+    """One transaction for several writes, committed together or not at all.
+
+    BEGIN IMMEDIATE takes the write lock at the start (waiting up to the busy timeout),
+    so a transaction that reads before it writes never fails because another worker
+    committed in between (WAL's snapshot conflict). Inside it, sqlite-utils' execute()
+    does not commit each statement on its own.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    try:
+        db.conn.commit()
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+
+
+@contextmanager
 def file_lock(db_path):
     """Serialise start-up work (migrations, first import) between worker processes."""
     lock_path = Path(str(db_path) + ".lock")

@@ -146,27 +146,24 @@ class Services:
         """The pseudonymous id every table keeps instead of the openid."""
         return user_hash(openid, self.settings["USER_HASH_KEY"])
 
-    def first_use_of_signature(self, nonce, timestamp, body):
-        """False for a replayed signature (see dedup); True when storage fails, so a
-        failing disk never refuses WeChat's own messages."""
-        db = self.db()
-        window = 2 * self.settings["WECHAT_TIMESTAMP_WINDOW"]
-        try:
-            return dedup.first_use_of_signature(db, nonce, timestamp, body, window)
-        except sqlite3.Error as error:
-            self._storage_failed(db, error)
-            return True
+    def handle(self, message, key, signature=None):
+        """One WeChat message, start to end, in two transactions: the signature's nonce
+        and the retry claim; then the dialogue, and its state, the reply for retries and
+        the usage row committed together.
 
-    def handle(self, message, key):
-        """One WeChat message, start to end: retry dedup, dialogue, usage log, one commit.
-
-        A database that cannot be written (read-only, disk full, I/O error) costs the
-        dedup record, the conversation state and the log row, never the reply.
+        signature: (nonce, timestamp, body); a nonce already used with another body
+        raises dedup.Replayed. A database that cannot be written (read-only, disk full,
+        I/O error) costs the replay check, the dedup record, the state and the log row,
+        never the reply.
         """
         started = time.perf_counter()
         db = self.db()
+        window = 2 * self.settings["WECHAT_TIMESTAMP_WINDOW"]
         try:
-            first = dedup.claim(db, key)
+            with database.write_transaction(db):
+                if signature and not dedup.first_use_of_signature(db, *signature, window):
+                    raise dedup.Replayed()
+                first = dedup.claim(db, key)
         except sqlite3.Error as error:
             self._storage_failed(db, error)
             first = True
@@ -184,26 +181,27 @@ class Services:
             self._rollback(db)
             reply = Reply(texts.SORRY, Outcome.ERROR)
         try:
-            if write is not None:
-                write(db)
-            reply = self._tell_family(db, message, reply)
-            dedup.store_reply(db, key, reply.text, reply.transfer)
-            usage.record(
-                db,
-                hash_key=self.settings["USER_HASH_KEY"],
-                user=message.user,
-                msg_type=message.kind,
-                event=message.event,
-                text=message.text,
-                outcome=reply.outcome,
-                category=reply.category,
-                entry_id=reply.entry_id,
-                score=reply.score,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                msg_key=key,
-                alarm=reply.alarm,
-            )
-            db.conn.commit()  # state, the reply for retries and the usage row, together
+            with database.write_transaction(db):  # state, reply and usage row, together
+                if write is not None:
+                    write(db)
+                told = self._tell_family(db, message, reply)
+                dedup.store_reply(db, key, told.text, told.transfer)
+                usage.record(
+                    db,
+                    hash_key=self.settings["USER_HASH_KEY"],
+                    user=message.user,
+                    msg_type=message.kind,
+                    event=message.event,
+                    text=message.text,
+                    outcome=told.outcome,
+                    category=told.category,
+                    entry_id=told.entry_id,
+                    score=told.score,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    msg_key=key,
+                    alarm=told.alarm,
+                )
+            reply = told
             self.storage.recovered()
         except sqlite3.Error as error:
             self._storage_failed(db, error)
@@ -212,18 +210,22 @@ class Services:
     def _decide(self, message, db):
         """A guardian command when guardians are on, else the dialogue's reply."""
         if self.guardians is not None:
-            text = self.guardians.reply(db, message.user, self.user_hash(message.user), message)
+            # Its own short transaction: a command's writes land whole; other messages
+            # leave it at once, and the dialogue below runs without holding the lock.
+            with database.write_transaction(db):
+                text = self.guardians.reply(db, message.user, self.user_hash(message.user), message)
             if text is not None:
                 return Reply(text, Outcome.GUARDIAN), lambda db: None
         if message.kind == "image" and self.settings.get("SCREENSHOTS"):
-            text = screenshots.enqueue(
-                db,
-                message.user,
-                self.user_hash(message.user),
-                message.media_url,
-                message.media_id,
-                self.settings["USER_HASH_KEY"],
-            )
+            with database.write_transaction(db):
+                text = screenshots.enqueue(
+                    db,
+                    message.user,
+                    self.user_hash(message.user),
+                    message.media_url,
+                    message.media_id,
+                    self.settings["USER_HASH_KEY"],
+                )
             return Reply(text, Outcome.SCREENSHOT), lambda db: None
         return self.dialogue.decide(message, db, open_db=lambda: database.connect(self.db_path))
 

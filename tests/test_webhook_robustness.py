@@ -289,3 +289,24 @@ def test_dedup_keys_never_hold_an_openid_or_its_plain_hash(app, client, wechat):
     stored = [r[0] for r in services_of(app).db().execute("select key from processed_messages")]
     for key in keys + stored:
         assert "oUser123" not in key and plain_hash not in key
+
+
+def test_state_reply_and_log_row_are_written_together_or_not_at_all(
+    app, client, wechat, monkeypatch
+):
+    """A log row that cannot be written takes the turn's state and stored reply with it
+    (one transaction), and the resident still gets the answer."""
+    import sqlite3
+
+    from bot import usage
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(usage, "record", disk_full)
+    reply = ask(client, wechat, "盐", msg_id=7301)  # a choice: the options are state
+    assert reply["Content"]
+    db = services_of(app).db()
+    assert db.execute("select count(*) from conversations").fetchone()[0] == 0
+    assert db.execute("select reply from processed_messages").fetchall() == [(None,)]
+    assert log_rows(app) == []

@@ -8,29 +8,28 @@ message is handled and logged once, whichever worker a retry lands on.
 import hashlib
 import json
 import random
-import sqlite3
 import time
 
 KEEP_SECONDS = 24 * 3600
 PENDING = None
 
 
+class Replayed(Exception):
+    """A signature already used for another message."""
+
+
 def claim(db, key):
-    """True if this delivery is the first and must be handled."""
+    """True if this delivery is the first and must be handled. Written in the caller's
+    transaction (with the signature's nonce), or on its own when there is none."""
     now = time.time()
-    try:
-        db.execute(
-            "insert into processed_messages (key, reply, created_at) values (?, ?, ?)",
-            [key, PENDING, now],
-        )
-        db.conn.commit()
-    except sqlite3.IntegrityError:
-        db.conn.rollback()
-        return False
-    if random.random() < 0.01:  # now and then, forget keys WeChat will never resend
+    taken = db.execute(
+        "insert into processed_messages (key, reply, created_at) values (?, ?, ?)"
+        " on conflict(key) do nothing",
+        [key, PENDING, now],
+    ).rowcount
+    if taken and random.random() < 0.01:  # now and then, forget keys never resent
         db.execute("delete from processed_messages where created_at < ?", [now - KEEP_SECONDS])
-        db.conn.commit()
-    return True
+    return bool(taken)
 
 
 def store_reply(db, key, text, transfer=False):
@@ -61,19 +60,16 @@ def first_use_of_signature(db, nonce, timestamp, body, keep_seconds):
     retry) is allowed; retries are then answered once by `claim`."""
     digest = hashlib.sha256(body).hexdigest()
     now = time.time()
-    try:
-        db.execute(
-            "insert into seen_requests (nonce, timestamp, digest, seen_at) values (?, ?, ?, ?)",
-            [nonce, timestamp, digest, now],
-        )
-        db.conn.commit()
-    except sqlite3.IntegrityError:
-        db.conn.rollback()
+    new = db.execute(
+        "insert into seen_requests (nonce, timestamp, digest, seen_at) values (?, ?, ?, ?)"
+        " on conflict(nonce) do nothing",
+        [nonce, timestamp, digest, now],
+    ).rowcount
+    if not new:
         row = db.execute(
             "select timestamp, digest from seen_requests where nonce = ?", [nonce]
         ).fetchone()
         return row is None or (row[0] == timestamp and row[1] == digest)
     if random.random() < 0.01:
         db.execute("delete from seen_requests where seen_at < ?", [now - keep_seconds])
-        db.conn.commit()
     return True

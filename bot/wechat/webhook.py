@@ -6,6 +6,7 @@ from flask import Blueprint, abort, request
 
 from bot import services as services_module
 from bot.chat.dialogue import Message
+from bot.wechat import dedup
 from bot.wechat.protocol import SUCCESS, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,12 @@ def receive():
     protocol = services.protocol
     body = _body(services.settings["MAX_CONTENT_LENGTH"])
     incoming = protocol.parse(body, request.args)
-    if not services.first_use_of_signature(incoming.nonce, incoming.timestamp, body):
-        raise ProtocolError(403, "signature already used for another message")
     message = to_message(incoming.message)
-    reply = services.handle(message, incoming.dedup_key(services.user_hash(message.user)))
+    key = incoming.dedup_key(services.user_hash(message.user))
+    try:
+        reply = services.handle(message, key, (incoming.nonce, incoming.timestamp, body))
+    except dedup.Replayed:
+        raise ProtocolError(403, "signature already used for another message") from None
     reply_xml = protocol.reply_xml(incoming, reply.text, reply.transfer)
     return _xml(protocol.wire(incoming, reply_xml))
 
