@@ -136,6 +136,13 @@ def measure(port, total, concurrency, msg_base):
     }
 
 
+def server_cpu(process):
+    """CPU seconds the server (master and workers) has used: per message, this figure
+    does not move with what else the machine is doing, as throughput does."""
+    master = psutil.Process(process.pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [master, *master.children()])
+
+
 def worker_memory(process):
     """(mean RSS per worker, mean USS per worker, PSS of master + workers) in MB: RSS
     counts the pages workers share after the preload; USS is each worker's own; PSS
@@ -259,7 +266,9 @@ def main():
             process, ready = start(app, args.workers, port, env)
             try:
                 measure(port, 200, args.concurrency, 10_000_000)  # warm-up
+                before = server_cpu(process)
                 figures = measure(port, args.requests, args.concurrency, 20_000_000)
+                figures["cpu"] = (server_cpu(process) - before) / args.requests * 1000
                 figures.update(ready=ready, memory=worker_memory(process))
                 rows.append((name, figures))
             finally:
@@ -270,14 +279,14 @@ def main():
         f" concurrent senders, {args.requests} signed text messages, {os.cpu_count()} cores"
     )
     print(
-        f"{'endpoint':<12} {'msg/s':>8} {'median ms':>10} {'p99 ms':>8} {'RSS/worker':>10}"
-        f" {'USS/worker':>10} {'PSS all':>8} {'ready s':>8}"
+        f"{'endpoint':<12} {'msg/s':>8} {'CPU ms/msg':>10} {'median ms':>10} {'p99 ms':>8}"
+        f" {'RSS/worker':>10} {'USS/worker':>10} {'PSS all':>8} {'ready s':>8}"
     )
     for name, f in rows:
         rss, uss, pss = f["memory"]
         print(
-            f"{name:<12} {f['rate']:>8.0f} {f['median']:>10.1f} {f['p99']:>8.1f}"
-            f" {rss:>10.0f} {uss:>10.0f} {pss:>8.0f} {f['ready']:>8.2f}"
+            f"{name:<12} {f['rate']:>8.0f} {f['cpu']:>10.2f} {f['median']:>10.1f}"
+            f" {f['p99']:>8.1f} {rss:>10.0f} {uss:>10.0f} {pss:>8.0f} {f['ready']:>8.2f}"
         )
     ratio = rows[1][1]["rate"] / rows[0][1]["rate"]
     print(f"throughput vs bare endpoint: {ratio:.0%}")
