@@ -7,7 +7,6 @@ import time
 
 from sqlite_utils import Migrations
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 ROLES = ("viewer", "editor", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -56,6 +55,8 @@ def _check_password(password, name=""):
         raise AccountError(f"密码至少要 {MIN_PASSWORD} 个字符。")
     if name and name.lower() in password.lower():
         raise AccountError("密码里不能有用户名。")
+    from zxcvbn import zxcvbn  # its word lists (13 MB) load when a password is set
+
     if zxcvbn(password, user_inputs=[name] if name else [])["score"] < MIN_STRENGTH:
         raise AccountError(
             "这个密码太常见、太好猜。请换一个长一点、不常见的，比如几个词连起来再加数字。"
