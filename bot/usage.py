@@ -263,3 +263,11 @@ def m204_feedback_by_day_and_entry(db):
     """有用 / 没用 per entry over a date range, read from the index alone (databases made
     before this set existed have it already)."""
     db["feedback"].create_index(["day", "entry_id", "useful"], if_not_exists=True)
+
+
+@migrations()
+def m205_fewer_log_indexes(db):
+    """Every index is written on every message. (outcome, day) is the start of
+    (outcome, day, text), and nothing looks the log up by entry: both go."""
+    db.execute("drop index if exists idx_messages_outcome_day")
+    db.execute("drop index if exists idx_messages_entry_id")
