@@ -132,3 +132,18 @@ def test_query_hashing_is_the_hashing_the_index_was_fitted_with():
     tokens += ["".join(chr(rng.randint(0x20, 0x9FFF)) for _ in range(rng.randint(1, 4)))]
     tokens += ["".join(chr(rng.randint(0x20, 0x9FFF)) for _ in range(3)) for _ in range(5000)]
     assert all(mmh3.hash(t, seed=0) == murmurhash3_32(t, seed=0) for t in tokens)
+
+
+def test_a_large_base_built_in_parallel_scores_as_the_serial_build(monkeypatch):
+    """Above LARGE phrasings the views and the hashing are made in forked processes;
+    the index must be the same one a single process builds."""
+    from bot.search import retriever as module
+
+    analyzer = Analyzer.from_directory(FIXTURE_KB)
+    serial = Retriever(analyzer).fit(DOCS, ["明天下雨吗", "股票怎么买"])
+    monkeypatch.setattr(module, "LARGE", 4)
+    monkeypatch.setattr(module, "CHUNK", 3)
+    parallel = Retriever(analyzer).fit(DOCS, ["明天下雨吗", "股票怎么买"])
+    for text in ["怎么和孙子视频", "盐能吃几克", "扫码付钱", "完全无关的话"]:
+        assert parallel.scores(text) == pytest.approx(serial.scores(text), abs=1e-6)
+        assert parallel.in_scope(text) == pytest.approx(serial.in_scope(text))

@@ -11,6 +11,9 @@ Pure: fitted on plain `(id, [phrasings])` pairs, no Flask, no database.
 """
 
 import math
+import multiprocessing
+import os
+import random
 from dataclasses import dataclass
 
 import mmh3
@@ -90,6 +93,11 @@ FEATURES = (word_features, char_features, syllable_features)
 # Without word and syllable pairs (for the ablation in bench/ablation.py).
 FEATURES_NO_PAIRS = (single_words, char_features, single_syllables)
 HASH_FEATURES = 2**20  # per view; collisions are rare at this size
+# A base with at least this many phrasings is built in parallel processes (its views and
+# its hashing), and its in-scope classifier learns from a sample of SCOPE_SAMPLE of them.
+LARGE = 20_000
+SCOPE_SAMPLE = 50_000
+CHUNK = 5_000
 
 
 class _Index:
@@ -114,16 +122,24 @@ class _Index:
     def fit(self, views):
         from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-        blocks, idfs, used, self.unseen_idf = [], [], [], []
-        for number, (feature, weight) in enumerate(zip(self.features, self.weights)):
-            hasher = HashingVectorizer(
+        hashers = [
+            HashingVectorizer(
                 analyzer=feature,
                 n_features=HASH_FEATURES,
                 alternate_sign=False,
                 norm=None,
                 dtype=np.float32,
             )
-            counts = hasher.transform(views).tocsc()
+            for feature in self.features
+        ]
+        if len(views) >= LARGE:
+            parts = forked_map(_hash_rows, (hashers, views), len(views))
+            every = [sp.vstack([part[n] for part in parts]) for n in range(len(hashers))]
+        else:
+            every = _hash_rows((hashers, views), 0, len(views))
+        blocks, idfs, used, self.unseen_idf = [], [], [], []
+        for number, weight in enumerate(self.weights):
+            counts = every[number].tocsc()
             tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
             seen = np.flatnonzero(np.diff(counts.indptr))
             blocks.append((tfidf.transform(counts) * weight).tocsc()[:, seen])
@@ -150,6 +166,39 @@ class _Index:
         norms = np.sqrt(np.bincount(views, weights=x * x, minlength=len(self.weights)))
         values = (x * (self.view_weights[views] / norms[views]))[known]
         return _column_product(self.matrix, at[known], values)
+
+
+def _hash_rows(shared, start, stop):
+    """Each view's hashed counts for views[start:stop]."""
+    hashers, views = shared
+    return [hasher.transform(views[start:stop]) for hasher in hashers]
+
+
+_SHARED = None
+
+
+def _run_forked(task):
+    function, start, stop = task
+    return function(_SHARED, start, stop)
+
+
+def forked_map(function, shared, count, chunk=CHUNK):
+    """[function(shared, start, stop) for each chunk of range(count)], in one forked
+    process per core. The children inherit `shared` through the fork, so only the
+    results are sent back. For building a large base (bench/retrieval.py's 100,000
+    entries, a staff import); a server's own index is far below LARGE."""
+    global _SHARED
+    _SHARED = shared
+    tasks = [(function, start, min(start + chunk, count)) for start in range(0, count, chunk)]
+    try:
+        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+            return pool.map(_run_forked, tasks)
+    finally:
+        _SHARED = None
+
+
+def _views_rows(retriever, start, stop):
+    return [retriever.views(text) for text in retriever._texts[start:stop]]
 
 
 def hash_query(features, views):
@@ -237,15 +286,16 @@ class Retriever:
         out_of_scope: questions the bot must decline. With them, a classifier learns what
         is in scope (every phrasing) from what is not, and `decide` declines the rest.
         """
-        ids, starts, views = [], [], []
+        ids, starts, texts = [], [], []
         for doc_id, phrasings in docs:
             phrasings = [p for p in phrasings if p and p.strip()]
             if phrasings:
                 ids.append(doc_id)
-                starts.append(len(views))
-                views.extend(self.views(p) for p in phrasings)
-        if not views:
+                starts.append(len(texts))
+                texts.extend(phrasings)
+        if not texts:
             raise ValueError("nothing to index")
+        views = self._views_of(texts)
         bounds = [*starts, len(views)]
         self._phrasings = _Index(self.weights, self.features).fit(views)
         self._entries = _Index(self.weights, self.features).fit(
@@ -256,10 +306,27 @@ class Retriever:
         out_of_scope = [self._plain(q) for q in out_of_scope if q.strip()]
         if out_of_scope:
             inside = [v.chars for v in views]
+            if len(inside) > SCOPE_SAMPLE:  # what is in scope is clear from a sample
+                inside = random.Random(0).sample(inside, SCOPE_SAMPLE)
             self._in_scope = NgramClassifier(class_weight="balanced").fit(
                 inside + out_of_scope, [True] * len(inside) + [False] * len(out_of_scope)
             )
         return self
+
+    def _views_of(self, texts):
+        """The views of every text; a text repeated across entries is analysed once,
+        and a large base in parallel processes."""
+        unique = list(dict.fromkeys(texts))
+        if len(unique) >= LARGE and (os.cpu_count() or 1) > 1:
+            self._texts = unique
+            try:
+                made = [v for part in forked_map(_views_rows, self, len(unique)) for v in part]
+            finally:
+                del self._texts
+        else:
+            made = [self.views(text) for text in unique]
+        by_text = dict(zip(unique, made))
+        return [by_text[text] for text in texts]
 
     def _plain(self, text):
         return "".join(self.analyzer.words(text))
