@@ -147,3 +147,20 @@ def test_a_large_base_built_in_parallel_scores_as_the_serial_build(monkeypatch):
     for text in ["怎么和孙子视频", "盐能吃几克", "扫码付钱", "完全无关的话"]:
         assert parallel.scores(text) == pytest.approx(serial.scores(text), abs=1e-6)
         assert parallel.in_scope(text) == pytest.approx(serial.in_scope(text))
+
+
+def test_syllables_by_character_are_the_words_pinyin():
+    """Pinyin is cached by character, which is only right while a word's pinyin is its
+    characters' (pypinyin without its phrase dictionary): checked on every word of the
+    bundled base."""
+    from pypinyin import lazy_pinyin
+
+    from tests.conftest import REAL_KB
+
+    analyzer = Analyzer.from_directory(REAL_KB)
+    entries, _ = knowledge.load_directory(REAL_KB)
+    words = {w for e in entries for p in e.all_phrasings for w in analyzer.tokens(p)}
+    assert len(words) > 3000
+    for word in words:
+        expected = [s for s in lazy_pinyin(word, errors="ignore") if s.strip()]
+        assert analyzer.syllables([word]) == expected, word

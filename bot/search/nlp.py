@@ -158,7 +158,7 @@ class Analyzer:
     @staticmethod
     def syllables(words):
         """Toneless pinyin of the words' Chinese characters; homophones become equal."""
-        return [s for word in words for s in _word_pinyin(word)]
+        return [s for word in words for char in word for s in _char_pinyin(char)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -166,6 +166,9 @@ def _cached_analyzer(base, stamp):
     return Analyzer._load(base)
 
 
-@functools.lru_cache(maxsize=100_000)
-def _word_pinyin(word):
-    return tuple(s for s in lazy_pinyin(word, errors="ignore") if s.strip())
+# Without the phrase dictionary a word's pinyin is its characters' pinyin (checked on
+# every word of the base and the test sets), so the cache holds characters: a few
+# thousand, met again and again, instead of words that keep coming.
+@functools.lru_cache(maxsize=30_000)
+def _char_pinyin(char):
+    return tuple(s for s in lazy_pinyin(char, errors="ignore") if s.strip())
