@@ -41,7 +41,8 @@ def fitted_models(knowledge_dir, entries, fit_cache=None):
 
 @functools.lru_cache(maxsize=4)
 def _fitted_models(base, stamp, phrasings, fit_cache):
-    return models.load_or_fit(base, phrasings, fit_cache)
+    # At a start (no threads yet): a missing fit is made in a child process.
+    return models.load_or_fit(base, phrasings, fit_cache, isolate=True)
 
 
 class StorageHealth:
@@ -97,7 +98,7 @@ class Services:
             out_of_scope=knowledge.load_out_of_scope(settings["KNOWLEDGE_DIR"]),
             fit_cache=settings["FIT_CACHE_DIR"],
         )
-        snapshot = self.index.build(self.db())
+        snapshot = self.index.build(self.db(), isolate=True)
         # The near-duplicate check reuses the live index instead of fitting another, and
         # is kept with the fits: the same entries give the same answer.
         key = fitcache.digest(

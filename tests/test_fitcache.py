@@ -62,9 +62,10 @@ def test_only_a_few_fits_of_a_kind_are_kept(tmp_path):
     assert len(list(tmp_path.glob("index-*.pickle"))) == fitcache.KEEP
 
 
-def test_a_restart_loads_the_fits_and_answers_without_scikit_learn(tmp_path):
-    """The second start of a service on the same knowledge fits nothing: scikit-learn
-    (60 MB, half a second) is never imported, and the answers are the same."""
+def test_starts_fit_in_a_child_and_restarts_load_the_fits(tmp_path):
+    """A start with no stored fit fits in a child process and keeps the result; the
+    service itself never imports scikit-learn (60 MB, half a second), and a restart on
+    the same knowledge loads the same files and answers the same."""
     script = f"""
 import sys
 from bot import create_app
@@ -92,7 +93,13 @@ print("sklearn" in sys.modules)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout.splitlines()
 
-    first, second = start("first.db"), start("second.db")  # the same knowledge
-    assert first[-1] == "True"  # the first start fitted
-    assert second[-1] == "False"  # the second loaded every fit
+    def stored():
+        return {p.name: p.stat().st_mtime_ns for p in (tmp_path / "fitted").glob("*.pickle")}
+
+    first = start("first.db")
+    kept = stored()
+    assert {name.split("-")[0] for name in kept} == {"index", "models", "confusable"}
+    second = start("second.db")  # the same knowledge
+    assert stored() == kept  # loaded, not fitted and written again
+    assert first[-1] == second[-1] == "False"
     assert first[:-1] == second[:-1] and len(first) == 5

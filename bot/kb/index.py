@@ -47,8 +47,8 @@ class LiveIndex:
         self._checked_at = 0.0
         self._building = threading.Lock()
 
-    def build(self, db):
-        """Build from the database now and swap it in."""
+    def build(self, db, isolate=False):
+        """Build from the database now and swap it in (isolate: see fitcache.cached)."""
         version = knowledge.kb_version(db)
         entries = knowledge.active_entries(db)
         docs = [(e.id, tuple(e.all_phrasings)) for e in entries]
@@ -59,6 +59,7 @@ class LiveIndex:
             "index",
             key,
             lambda: Retriever(self.analyzer, **self.retriever_options).fit(docs, self.out_of_scope),
+            isolate=isolate,
         )
         retriever.analyzer = self.analyzer
         self._snapshot = Snapshot(version, retriever, {e.id: e for e in entries})

@@ -48,21 +48,49 @@ def digest(*parts):
     return hasher.hexdigest()[:40]
 
 
-def cached(directory, kind, key, fit):
+def cached(directory, kind, key, fit, isolate=False):
     """fit()'s result, loaded from `directory` when a fit with this key was stored, else
-    fitted and stored. No directory (or one that cannot be written): fit every time."""
+    fitted and stored. No directory (or one that cannot be written): fit every time.
+
+    isolate: fit in a forked child that stores the result, then load it here, so this
+    process never holds what fitting needs (scikit-learn, its scratch memory). For a
+    server's start, before its workers fork from it; not from a threaded process.
+    """
     if not directory:
         return fit()
     folder = Path(directory)
     path = folder / f"{kind}-{key}.pickle"
+    value = _load(path, kind)
+    if value is not None:
+        return value
+    if isolate and hasattr(os, "fork"):
+        child = os.fork()
+        if child == 0:  # the child: fit, store, and leave without running any cleanup
+            try:
+                _store(folder, kind, path, fit())
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        value = _load(path, kind)
+        if value is not None:
+            return value
+    value = fit()
+    _store(folder, kind, path, value)
+    return value
+
+
+def _load(path, kind):
     try:
         with open(path, "rb") as handle:
             return pickle.load(handle)
     except FileNotFoundError:
-        pass
+        return None
     except Exception as error:  # a damaged file: fit again and replace it
         log.warning("fitted %s at %s unreadable (%s): fitting again", kind, path.name, error)
-    value = fit()
+        return None
+
+
+def _store(folder, kind, path, value):
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as handle:
@@ -71,7 +99,6 @@ def cached(directory, kind, key, fit):
         _prune(folder, kind)
     except OSError as error:
         log.warning("could not keep the fitted %s (%s): the next start fits again", kind, error)
-    return value
 
 
 def _prune(folder, kind):

@@ -33,11 +33,11 @@ def example_paths(base):
     return [*example_files(base), base / EMERGENCY_FILE, base / SMALL_TALK_FILE, base / SMS_FILE]
 
 
-def load_or_fit(base, phrasings, fit_cache=None):
+def load_or_fit(base, phrasings, fit_cache=None, isolate=False):
     """The folder's models: loaded from `fit_cache` when these files and phrasings were
     fitted before, else fitted (and kept there)."""
     key = fitcache.digest(*sorted(example_paths(base)), tuple(phrasings))
-    return fitcache.cached(fit_cache, "models", key, lambda: fit(base, phrasings))
+    return fitcache.cached(fit_cache, "models", key, lambda: fit(base, phrasings), isolate)
 
 
 def fit(base, phrasings):
