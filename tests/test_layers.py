@@ -200,3 +200,13 @@ def test_search_is_pure_no_flask_and_no_database():
                 names += [alias.name for alias in node.names]
                 for name in names:
                     assert name.split(".")[0] not in {"flask", "sqlite3", "sqlite_utils"}, path
+
+
+def test_the_readme_picture_names_every_module():
+    readme = (BOT.parent / "README.md").read_text(encoding="utf-8")
+    picture = readme.split("## How a message travels", 1)[1].split("```")[1]
+    for path in sorted(BOT.rglob("*.py")):
+        if path.name == "__init__.py":
+            assert f"bot/{path.parent.relative_to(BOT)}/" in picture or path.parent == BOT
+            continue
+        assert path.name in picture, f"{path.relative_to(BOT)} is not in the README's picture"
