@@ -4,7 +4,6 @@ feedback and small talk, with state in the database shared by server processes."
 import json
 import sqlite3
 import threading
-from itertools import count
 
 import pytest
 from werkzeug.serving import make_server
@@ -12,39 +11,8 @@ from werkzeug.serving import make_server
 from bot.chat import texts
 from bot.chat.dialogue import CHOICE_SECONDS, choice_number, paginate
 from tests.conftest import Clock
-from tests.helpers import post, services_of
-from tests.wxclient import event_xml, message_xml, text_xml
-
-_ids = count(50_000)
-
-
-class Chat:
-    """One resident talking to one or more server processes sharing a database."""
-
-    def __init__(self, wechat, *apps, user="oChatUser"):
-        self.wechat = wechat
-        self.clients = [app.test_client() for app in apps]
-        self.user = user
-        self.turn = 0
-
-    def _send(self, xml, via=None):
-        client = self.clients[via if via is not None else self.turn % len(self.clients)]
-        self.turn += 1
-        response = post(client, self.wechat.plain(xml))
-        assert response.status_code == 200
-        return None if response.data == b"success" else self.wechat.open_reply(response.data)
-
-    def say(self, text, via=None):
-        reply = self._send(text_xml(text, next(_ids), from_user=self.user), via)
-        return reply["Content"] if reply and "Content" in reply else reply
-
-    def event(self, event, key=None):
-        reply = self._send(event_xml(event, key=key, from_user=self.user))
-        return reply["Content"] if reply else None
-
-    def send(self, fields):
-        reply = self._send(message_xml(dict(fields, MsgId=next(_ids)), from_user=self.user))
-        return reply["Content"] if reply else None
+from tests.helpers import Chat, message_ids, post, services_of
+from tests.wxclient import text_xml
 
 
 @pytest.fixture
@@ -226,7 +194,7 @@ def test_paginate_keeps_lines_whole():
 
 def test_human_transfer_when_enabled(make_app, wechat):
     app = make_app(HUMAN_TRANSFER=True)
-    response = post(app.test_client(), wechat.plain(text_xml("人工", next(_ids))))
+    response = post(app.test_client(), wechat.plain(text_xml("人工", next(message_ids))))
     assert wechat.open_reply(response.data)["MsgType"] == "transfer_customer_service"
 
 
@@ -329,14 +297,14 @@ def test_multi_turn_across_real_server_processes(tmp_path, wechat):
     answered by the other."""
     import requests
 
-    from tests.test_server_process import running
+    from tests.servers import running
 
     with running(tmp_path, CHOICE_MARGIN="0.05") as (base, database, _):
         url = base + "/wechat"
         plain = type(wechat)(wechat.token)
         replies = []
         for text in ["微信关怀模式", "2", "没用"] + ["一天吃多少盐"] * 4 + ["有用"]:
-            request = plain.plain(text_xml(text, next(_ids), from_user="oRealUser"))
+            request = plain.plain(text_xml(text, next(message_ids), from_user="oRealUser"))
             response = requests.post(
                 url, params=request.query, data=request.body.encode(), timeout=5
             )

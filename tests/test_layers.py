@@ -210,3 +210,13 @@ def test_the_readme_picture_names_every_module():
             assert f"bot/{path.parent.relative_to(BOT)}/" in picture or path.parent == BOT
             continue
         assert path.name in picture, f"{path.relative_to(BOT)} is not in the README's picture"
+
+
+def test_test_modules_share_helpers_not_each_other():
+    """Shared test code lives in helper modules (helpers, servers, reportlog, ...), so a
+    test module can be read, moved or deleted on its own."""
+    tests = BOT.parent / "tests"
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("tests.test_"), (path.name, node.module)

@@ -18,7 +18,7 @@ from bot.reports import queries
 from bot.reports import schema as reports_schema
 from tests.conftest import FIXTURE_KB, TOKEN
 from tests.helpers import services_of
-from tests.test_reports import FEEDBACK, FIRST, LAST, LOG, expected_overview, in_range, write_log
+from tests.reportlog import FEEDBACK, FIRST, LAST, LOG, expected_overview, in_range, write_log
 from tests.wxclient import event_xml, text_xml
 
 

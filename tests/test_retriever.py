@@ -8,8 +8,7 @@ from bot.kb import entries as knowledge
 from bot.search.nlp import Analyzer
 from bot.search.retriever import ANSWER, CHOOSE, DECLINE, Retriever
 from tests.conftest import FIXTURE_KB
-from tests.helpers import services_of
-from tests.test_dialogue import Chat
+from tests.helpers import Chat, services_of
 
 DOCS = [
     ("video", ["微信怎么打视频电话", "怎么和孙子视频", "视频聊天在哪里点", "想跟女儿打个视频"]),

@@ -1,17 +1,14 @@
 """Staff pages through the Flask test client: access rules for every route, CSRF on
 every form, entries (list, create, edit, retire, history, roll back) and Try it."""
 
-import html
 import json
 import re
-import time
 
 import pytest
 
-from bot.chat.dialogue import Message
 from bot.kb import entries as knowledge
 from tests.conftest import csrf_token, login, make_user, post_form
-from tests.helpers import services_of
+from tests.helpers import answer_for, edit_form
 
 ENTRY = "phone/font-size"
 SAMPLE_ARGS = {"entry_id": ENTRY, "revision_id": 1, "name": "someone"}
@@ -116,19 +113,6 @@ def entry_form(**changes):
     return form
 
 
-def answer_for(app, text, entry_id, starts="", timeout=5.0):
-    """The bot's reply once it answers with `entry_id` (and an answer starting with
-    `starts`): every worker's index catches up within seconds."""
-    services = services_of(app)
-    deadline = time.monotonic() + timeout
-    while True:
-        reply = services.respond(Message(user="resident-1", kind="text", text=text))
-        done = reply.entry_id == entry_id and reply.text.startswith(starts)
-        if done or time.monotonic() > deadline:
-            return reply
-        time.sleep(0.2)
-
-
 def test_entry_list_searches_and_filters_by_category(editor):
     page = editor.get("/staff/entries?q=视频").get_data(as_text=True)
     assert "wechat/video-call" in page
@@ -206,16 +190,6 @@ def test_the_form_checks_itself_as_the_editor_types(editor):
     assert fields == {"phrasings", "answer"}
     response = post_form(editor, "/staff/entries/check", entry_form(is_new="1"))
     assert response.get_json()["problems"] == []
-
-
-def edit_form(client, entry_id):
-    page = client.get(f"/staff/entry/{entry_id}/edit").get_data(as_text=True)
-    fields = dict(re.findall(r'<input[^>]*? name="(\w+)"[^>]*? value="([^"]*)"', page))
-    fields.update(re.findall(r'<textarea id="\w+" name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S))
-    fields["category"] = re.search(r'<option value="(\w+)" selected>', page).group(1)
-    names = ("csrf_token", "seen_updated_at", "category", "question", "phrasings", "answer")
-    names += ("source", "reviewed")
-    return {name: html.unescape(fields[name]) for name in names}
 
 
 def test_edit_shows_the_difference_and_rolls_back(app, editor, db):

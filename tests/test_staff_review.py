@@ -9,8 +9,7 @@ from bot import usage
 from bot.chat.dialogue import Message
 from bot.kb import entries as knowledge
 from tests.conftest import post_form
-from tests.helpers import services_of
-from tests.test_staff import answer_for
+from tests.helpers import answer_for, services_of
 
 HASH_KEY = "test-secret"
 

@@ -7,8 +7,7 @@ import yaml
 
 from bot.kb import entries as knowledge
 from tests.conftest import FIXTURE_KB, make_user, post_form
-from tests.helpers import services_of
-from tests.test_staff import answer_for, edit_form
+from tests.helpers import answer_for, edit_form, services_of
 
 ENTRY = "phone/font-size"
 
