@@ -5,7 +5,7 @@ its options, the source of this package (a change to any feature or model refits
 the versions of the libraries that fit and score. The same inputs always find the same
 file; anything else finds none and fits. Files are written whole (a temporary file,
 then a rename), so a worker never reads half of one, and only a few of each kind are
-kept. The folder is the service's own (instance/models): pickle files are loaded only
+kept. The folder is the service's own (FIT_CACHE_DIR, instance/fitted): pickle files are loaded only
 from there, never from anywhere a user can write.
 
 Pure: no Flask, no database.
@@ -91,13 +91,16 @@ def _load(path, kind):
 
 
 def _store(folder, kind, path, value):
+    handle = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as handle:
             pickle.dump(value, handle, protocol=5)
         os.replace(handle.name, path)
         _prune(folder, kind)
-    except OSError as error:
+    except (OSError, pickle.PicklingError) as error:
+        if handle is not None:
+            Path(handle.name).unlink(missing_ok=True)
         log.warning("could not keep the fitted %s (%s): the next start fits again", kind, error)
 
 

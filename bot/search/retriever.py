@@ -199,8 +199,9 @@ def forked_map(function, shared, count, chunk=CHUNK):
         _SHARED = None
 
 
-def _views_rows(retriever, start, stop):
-    return [retriever.views(text) for text in retriever._texts[start:stop]]
+def _views_rows(shared, start, stop):
+    retriever, texts = shared
+    return [retriever.views(text) for text in texts[start:stop]]
 
 
 def hash_query(features, views):
@@ -322,11 +323,8 @@ class Retriever:
         and a large base in parallel processes."""
         unique = list(dict.fromkeys(texts))
         if len(unique) >= LARGE and (os.cpu_count() or 1) > 1:
-            self._texts = unique
-            try:
-                made = [v for part in forked_map(_views_rows, self, len(unique)) for v in part]
-            finally:
-                del self._texts
+            parts = forked_map(_views_rows, (self, unique), len(unique))
+            made = [v for part in parts for v in part]
         else:
             made = [self.views(text) for text in unique]
         by_text = dict(zip(unique, made))
