@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import jieba
-from opencc import OpenCC
+import opencc
 
 # pypinyin's documented memory switches: no phrase dictionary (45 MB in every process;
 # a word's syllables are then each character's most common reading, the same for the
@@ -25,22 +25,64 @@ from pypinyin import lazy_pinyin  # noqa: E402  (after its setting)
 
 jieba.setLogLevel(logging.WARNING)
 
-_T2S = OpenCC("t2s")
+_T2S = opencc.OpenCC("t2s")
 _REPEATS = re.compile(r"(\D)\1{2,}")
 _SPACES = re.compile(r"\s+")
 _KEEP_SYMBOLS = {"+"}
 
 
+def _t2s_triggers():
+    """(characters, phrases): a text with none of these is left as it is by t2s.
+
+    t2s converts a character of its character table, or a phrase of its phrase table;
+    a phrase with one of those characters is covered by them, so only the few phrases
+    without one are kept whole. Read from the dictionaries t2s itself loads.
+    """
+    folder = Path(opencc.__file__).parent / "dictionary"
+
+    def keys(name):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        return {line.split("\t", 1)[0] for line in lines if line.strip()}
+
+    characters = frozenset(keys("TSCharacters.txt"))
+    phrases = tuple(p for p in keys("TSPhrases.txt") if characters.isdisjoint(p))
+    return characters, phrases
+
+
+_T2S_CHARACTERS, _T2S_PHRASES = _t2s_triggers()
+
+
+def to_simplified(text):
+    """Traditional → simplified. Almost every message is simplified already, and OpenCC
+    (pure Python) costs more than the rest of normalisation: such a text is returned at
+    once, as t2s would return it."""
+    if _T2S_CHARACTERS.isdisjoint(text) and not any(p in text for p in _T2S_PHRASES):
+        return text
+    return _T2S.convert(text)
+
+
+class _SymbolsToSpaces(dict):
+    """A str.translate table filled as characters are met: punctuation, emoji and other
+    symbols become spaces; letters and digits stay. Bounded: past LIMIT characters a new
+    one is looked up without being kept."""
+
+    LIMIT = 20_000
+
+    def __missing__(self, code):
+        char = chr(code)
+        keep = unicodedata.category(char)[0] not in "PSZC" or char in _KEEP_SYMBOLS
+        value = code if keep else " "
+        if len(self) < self.LIMIT:
+            self[code] = value
+        return value
+
+
+_SYMBOLS = _SymbolsToSpaces()
+
+
 def _strip_symbols(text):
     """Punctuation, emoji and other symbols become spaces; letters and digits stay."""
-    out = []
-    for char in text:
-        kind = unicodedata.category(char)
-        if kind[0] in "PSZC" and char not in _KEEP_SYMBOLS:
-            out.append(" ")
-        else:
-            out.append(char)
-    return "".join(out)
+    return text.translate(_SYMBOLS)
 
 
 # One message is normalised by several rules in a turn; a small cache keeps that to once.
@@ -56,7 +98,7 @@ def basic_normalise(text):
 @functools.lru_cache(maxsize=TURN_CACHE)
 def _basic_normalise(text):
     text = unicodedata.normalize("NFKC", text).lower()
-    text = _T2S.convert(text)
+    text = to_simplified(text)
     text = _strip_symbols(text)
     text = _REPEATS.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
