@@ -55,14 +55,6 @@ class Views:
     chars: str
     syllables: tuple
 
-    @classmethod
-    def join(cls, many):
-        return cls(
-            sum((v.words for v in many), ()),
-            "|".join(v.chars for v in many),
-            sum((v.syllables for v in many), ()),
-        )
-
 
 def _pairs(items):
     return list(items) + [a + "_" + b for a, b in zip(items, items[1:])]
@@ -105,46 +97,30 @@ LONG_POSTINGS = 10_000
 class _Index:
     """One TF-IDF matrix over several views, L2-normalised per view and weighted.
 
-    Features are hashed (scikit-learn's HashingVectorizer, then TfidfTransformer), so a
-    large index needs no vocabulary to build and sort. Only the hashed columns some
-    document uses are kept, in `columns` (sorted), beside their idf: the matrix and its
-    idf are the size of the base, not of the hash space. A feature the index never saw
-    keeps the highest idf: it still counts in the query's length, so a question mostly
-    about unknown things scores low. Queries are vectorised here directly, with the same
-    hash (mmh3 is the same MurmurHash3 as scikit-learn's, without importing it) and
-    idf: scikit-learn's transform() spends more time validating input than the matching
-    takes.
+    Fitted on hashed feature counts (`hashed_counts`), so a large index needs no
+    vocabulary to build and sort. Only the hashed columns some document uses are kept,
+    in `columns` (sorted), beside their idf: the matrix and its idf are the size of the
+    base, not of the hash space. A feature the index never saw keeps the highest idf:
+    it still counts in the query's length, so a question mostly about unknown things
+    scores low. Queries are vectorised here directly, with the same hash (mmh3 is the
+    same MurmurHash3 as scikit-learn's, without importing it) and idf: scikit-learn's
+    transform() spends more time validating input than the matching takes.
     """
 
-    def __init__(self, weights, features=FEATURES):
+    def __init__(self, weights):
         total = math.sqrt(sum(w * w for w in weights))
         self.weights = [w / total for w in weights]
-        self.features = features
 
-    def fit(self, views):
-        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    def fit(self, counts):
+        """counts: each view's documents × hashed features matrix of counts."""
+        from sklearn.feature_extraction.text import TfidfTransformer
 
-        hashers = [
-            HashingVectorizer(
-                analyzer=feature,
-                n_features=HASH_FEATURES,
-                alternate_sign=False,
-                norm=None,
-                dtype=np.float32,
-            )
-            for feature in self.features
-        ]
-        if len(views) >= LARGE:
-            parts = forked_map(_hash_rows, (hashers, views), len(views))
-            every = [sp.vstack([part[n] for part in parts]) for n in range(len(hashers))]
-        else:
-            every = _hash_rows((hashers, views), 0, len(views))
         blocks, idfs, used, self.unseen_idf = [], [], [], []
         for number, weight in enumerate(self.weights):
-            counts = every[number].tocsc()
-            tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-            seen = np.flatnonzero(np.diff(counts.indptr))
-            blocks.append((tfidf.transform(counts) * weight).tocsc()[:, seen])
+            view = counts[number].tocsc()
+            tfidf = TfidfTransformer(sublinear_tf=True).fit(view)
+            seen = np.flatnonzero(np.diff(view.indptr))
+            blocks.append((tfidf.transform(view) * weight).tocsc()[:, seen])
             idfs.append(tfidf.idf_[seen].astype(np.float32))
             used.append(seen + number * HASH_FEATURES)
             self.unseen_idf.append(float(tfidf.idf_.max()))  # ln(1 + n) + 1: df of 0
@@ -170,10 +146,28 @@ class _Index:
         return _column_product(self.matrix, at[known], values)
 
 
-def _hash_rows(shared, start, stop):
-    """Each view's hashed counts for views[start:stop]."""
-    hashers, views = shared
-    return [hasher.transform(views[start:stop]) for hasher in hashers]
+def hashed_counts(features, views):
+    """Each view's texts × hashed features counts (scikit-learn's HashingVectorizer)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return [
+        HashingVectorizer(
+            analyzer=feature,
+            n_features=HASH_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float32,
+        ).transform(views)
+        for feature in features
+    ]
+
+
+def _analyse(shared, start, stop):
+    """texts[start:stop] analysed: (each view's hashed counts, each text's characters).
+    Only these go back from a forked process, never the views themselves."""
+    retriever, texts = shared
+    views = [retriever.views(text) for text in texts[start:stop]]
+    return hashed_counts(retriever.features, views), [v.chars for v in views]
 
 
 _SHARED = None
@@ -197,11 +191,6 @@ def forked_map(function, shared, count, chunk=CHUNK):
             return pool.map(_run_forked, tasks)
     finally:
         _SHARED = None
-
-
-def _views_rows(shared, start, stop):
-    retriever, texts = shared
-    return [retriever.views(text) for text in texts[start:stop]]
 
 
 def hash_query(features, views):
@@ -300,17 +289,24 @@ class Retriever:
                 texts.extend(phrasings)
         if not texts:
             raise ValueError("nothing to index")
-        views = self._views_of(texts)
-        bounds = [*starts, len(views)]
-        self._phrasings = _Index(self.weights, self.features).fit(views)
-        self._entries = _Index(self.weights, self.features).fit(
-            [Views.join(views[a:b]) for a, b in zip(bounds, bounds[1:])]
+        counts, chars = self._analyse(texts)
+        # An entry's counts are the sum of its phrasings' counts: its phrasings as one
+        # document, with no character n-grams made across the seams between them.
+        lengths = np.diff([*starts, len(texts)])
+        membership = sp.csr_matrix(
+            (
+                np.ones(len(texts), dtype=np.float32),
+                (np.repeat(np.arange(len(ids)), lengths), np.arange(len(texts))),
+            ),
+            shape=(len(ids), len(texts)),
         )
+        self._phrasings = _Index(self.weights).fit(counts)
+        self._entries = _Index(self.weights).fit([membership @ view for view in counts])
         self.ids = ids
         self._starts = np.asarray(starts)
         out_of_scope = [self._plain(q) for q in out_of_scope if q.strip()]
         if out_of_scope:
-            inside = [v.chars for v in views]
+            inside = chars
             if len(inside) > SCOPE_SAMPLE:  # what is in scope is clear from a sample
                 inside = random.Random(0).sample(inside, SCOPE_SAMPLE)
             self._in_scope = NgramClassifier(class_weight="balanced").fit(
@@ -318,17 +314,21 @@ class Retriever:
             )
         return self
 
-    def _views_of(self, texts):
-        """The views of every text; a text repeated across entries is analysed once,
-        and a large base in parallel processes."""
+    def _analyse(self, texts):
+        """(each view's hashed counts, characters) per text, in order. A text repeated
+        across entries is analysed once, and a large base in parallel processes."""
         unique = list(dict.fromkeys(texts))
         if len(unique) >= LARGE and (os.cpu_count() or 1) > 1:
-            parts = forked_map(_views_rows, (self, unique), len(unique))
-            made = [v for part in parts for v in part]
+            parts = forked_map(_analyse, (self, unique), len(unique))
+            counts = [sp.vstack([part[0][n] for part in parts]) for n in range(len(self.features))]
+            made = [c for part in parts for c in part[1]]
         else:
-            made = [self.views(text) for text in unique]
-        by_text = dict(zip(unique, made))
-        return [by_text[text] for text in texts]
+            counts, made = _analyse((self, unique), 0, len(unique))
+        if len(unique) == len(texts):
+            return counts, made
+        position = {text: number for number, text in enumerate(unique)}
+        rows = np.fromiter((position[text] for text in texts), dtype=np.int64, count=len(texts))
+        return [view[rows] for view in counts], [made[r] for r in rows]
 
     def _plain(self, text):
         return "".join(self.analyzer.words(text))
