@@ -60,3 +60,24 @@ def test_symbols_become_spaces_for_every_character():
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
     assert nlp._strip_symbols(everything) == _strip_one_by_one(everything)
     assert len(nlp._SYMBOLS) <= nlp._SymbolsToSpaces.LIMIT
+
+
+def test_the_classifier_scores_a_message_as_scikit_learn_does():
+    """NgramClassifier scores one text by hand; scikit-learn's pipeline is the reference."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.search.textclass import NgramClassifier
+
+    entries, _ = load_directory(REAL_KB)
+    inside = [nlp.message_key(p) for e in entries[:150] for p in e.all_phrasings]
+    outside = [nlp.message_key(q) for q in load_out_of_scope(REAL_KB)]
+    texts, labels = inside + outside, [True] * len(inside) + [False] * len(outside)
+    ours = NgramClassifier(class_weight="balanced").fit(texts, labels)
+    vectorizer = TfidfVectorizer(analyzer=ours._features, sublinear_tf=True)
+    model = LogisticRegression(C=ours.C, max_iter=5000, class_weight="balanced")
+    model.fit(vectorizer.fit_transform(texts), labels)
+    questions = [nlp.message_key(q) for _, q in evalset.load()][:400] + ["", "zzzz", "的的的"]
+    reference = model.predict_proba(vectorizer.transform(questions))[:, 1]
+    for question, expected in zip(questions, reference):
+        assert abs(ours.probability(question) - expected) < 1e-9, question

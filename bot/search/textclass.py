@@ -53,12 +53,23 @@ class NgramClassifier:
         return self
 
     def probability(self, text):
-        """Probability of the positive class for an already normalised text."""
-        found = []
+        """Probability of the positive class for an already normalised text.
+
+        The text's terms are looked up in Python, the arithmetic is done once on the
+        arrays: per-term numpy scalars cost more than the lookups. The fitted arrays are
+        only read, so workers forked after the preload keep sharing their pages."""
+        columns, counts = [], []
+        get = self._vocabulary.get
         for term, n in Counter(self._features(text)).items():
-            j = self._vocabulary.get(term)
+            j = get(term)
             if j is not None:
-                found.append((j, (1.0 + math.log(n)) * self._idf[j]))
-        norm = math.sqrt(sum(x * x for _, x in found)) or 1.0
-        z = self._bias + sum(self._weights[j] * x / norm for j, x in found)
+                columns.append(j)
+                counts.append(n)
+        if not columns:
+            return 1.0 / (1.0 + math.exp(-self._bias))
+        x = np.log(np.asarray(counts, dtype=np.float64))
+        x += 1.0
+        x *= self._idf[columns]
+        norm = math.sqrt(float(x @ x)) or 1.0
+        z = self._bias + float(self._weights[columns] @ x) / norm
         return 1.0 / (1.0 + math.exp(-z))
