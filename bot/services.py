@@ -210,7 +210,7 @@ class Services:
 
     def _decide(self, message, db):
         """A guardian command when guardians are on, else the dialogue's reply."""
-        if self.guardians is not None:
+        if self.guardians is not None and self.guardians.may_be_command(message):
             # Its own short transaction: a command's writes land whole; other messages
             # leave it at once, and the dialogue below runs without holding the lock.
             with database.write_transaction(db):

@@ -258,3 +258,34 @@ def test_the_code_comes_with_a_qr_code_and_a_scan_binds_like_the_code(family, we
     assert api.wait_for(
         lambda: any("您的家人的微信想守护您" in b["text"]["content"] for b in api.sent())
     )
+
+
+def test_only_a_possible_command_opens_the_guardian_transaction(family, wechat, api):
+    """The pure check that lets other messages skip the guardian transaction never
+    turns away a message `reply` answers: tried on questions and on every command, with
+    a guardian bound and another's request pending, each reply's writes rolled back."""
+    from bot.chat.dialogue import Message
+    from tests import evalset
+
+    bind(family, wechat, api)
+    code = re.search(r"\d{6}", say(family, wechat, RESIDENT, "绑定家人")).group(0)
+    assert say(family, wechat, VOLUNTEER, f"守护 {code} 李姐") == texts.GUARDIAN_ASKED
+    services = services_of(family)
+    guardians, db = services.guardians, services.db()
+    sayings = [q for _, q in evalset.load()][:300] + [SCAM, "好的 谢谢"]
+    commands = ["绑定家人", f"守护 {code} 小明", "同意", "不同意", "解除绑定", "我守护的家人"]
+    commands += ["转告 晚上回家吃饭", "亲情守护", f"守护{code}"]
+    answered = set()
+    for user in (RESIDENT, CHILD):
+        for text in sayings + commands:
+            message = Message(user=user, kind="text", text=text)
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                reply = guardians.reply(db, user, services.user_hash(user), message)
+            finally:
+                db.conn.rollback()
+            if reply is not None:
+                answered.add(text)
+                assert guardians.may_be_command(message), text
+    assert set(commands) <= answered
+    assert not any(guardians.may_be_command(Message(RESIDENT, "text", q)) for q in sayings)

@@ -33,6 +33,23 @@ class Guardians:
     def __init__(self, settings):
         self.key = settings["USER_HASH_KEY"]
 
+    @staticmethod
+    def may_be_command(message):
+        """Whether `reply` could answer the message: the words alone decide, so every
+        other message passes without opening a transaction."""
+        if message.kind == "event":
+            return (message.event == "click" and message.event_key == MENU_KEY) or bool(
+                _SCENE.search(message.event_key or "")
+            )
+        if message.kind not in ("text", "voice"):
+            return False
+        key = message_key(message.text)
+        return (
+            key in BIND_WORDS | YES | NO | UNBIND_WORDS | LIST_WORDS
+            or bool(_GUARD.match(basic_normalise(message.text)) or _GUARD.match(key))
+            or bool(_NOTE.match(message.text.strip()))
+        )
+
     def reply(self, db, user, user_hash, message):
         """The reply when the message is a guardian command, else None. Writes go into
         the caller's transaction."""
