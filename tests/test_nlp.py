@@ -1,6 +1,7 @@
 """Normalisation's shortcuts give exactly what the slow paths give."""
 
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -81,3 +82,30 @@ def test_the_classifier_scores_a_message_as_scikit_learn_does():
     reference = model.predict_proba(vectorizer.transform(questions))[:, 1]
     for question, expected in zip(questions, reference):
         assert abs(ours.probability(question) - expected) < 1e-9, question
+
+
+def test_the_dictionary_read_whole_is_jiebas_own():
+    import jieba
+
+    ours, theirs = jieba.Tokenizer(), jieba.Tokenizer()
+    nlp._load_dictionary(ours)
+    theirs.initialize()
+    assert ours.initialized
+    assert ours.total == theirs.total
+    assert ours.FREQ == theirs.FREQ
+
+
+def test_without_jiebas_cache_jieba_builds_it_and_it_is_then_read(tmp_path, monkeypatch):
+    import jieba
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    built = jieba.Tokenizer()
+    nlp._load_dictionary(built)  # nothing there: jieba's own initialize() builds it
+    assert (tmp_path / "jieba.cache").exists()
+    read = jieba.Tokenizer()
+    nlp._load_dictionary(read)
+    assert read.FREQ == built.FREQ and read.total == built.total
+    (tmp_path / "jieba.cache").write_bytes(b"\x00broken")
+    rebuilt = jieba.Tokenizer()
+    nlp._load_dictionary(rebuilt)  # unreadable: jieba's initialize() again
+    assert rebuilt.FREQ == built.FREQ

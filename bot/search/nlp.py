@@ -8,8 +8,10 @@ homophones (视屏 / 视频) still meet. Pure: no Flask, no database.
 
 import functools
 import logging
+import marshal
 import os
 import re
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -142,7 +144,7 @@ class Analyzer:
             sorted(self.stopwords),
         )
         self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
+        _load_dictionary(self._tokenizer)
         if userdict and Path(userdict).exists():
             with open(userdict, "rb") as handle:  # jieba leaves a path's file open
                 self._tokenizer.load_userdict(handle)
@@ -201,6 +203,28 @@ class Analyzer:
     def syllables(words):
         """Toneless pinyin of the words' Chinese characters; homophones become equal."""
         return [s for word in words for char in word for s in _char_pinyin(char)]
+
+
+def _load_dictionary(tokenizer):
+    """jieba's initialize(), with its dictionary cache read whole first.
+
+    jieba hands the open cache file to marshal.load, which reads it a few bytes at a
+    time: 0.6 s of every start, against 0.2 s for marshal.loads of the same bytes. The
+    file is jieba's own, where jieba keeps it for its default dictionary; when it is
+    missing or unreadable, jieba's initialize() builds and writes it as always.
+    """
+    if tokenizer.dictionary == jieba.DEFAULT_DICT and not (
+        tokenizer.cache_file or tokenizer.tmp_dir
+    ):
+        cache = Path(tempfile.gettempdir()) / "jieba.cache"
+        try:
+            tokenizer.FREQ, tokenizer.total = marshal.loads(cache.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+        else:
+            tokenizer.initialized = True
+            return
+    tokenizer.initialize()
 
 
 @functools.lru_cache(maxsize=4)
