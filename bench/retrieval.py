@@ -200,6 +200,7 @@ def speed_once(size):
                 "median": statistics.median(times),
                 "p99": times[int(len(times) * 0.99) - 1],
                 "memory": peak,
+                "parts": retriever.fit_seconds,
             }
         )
     )
@@ -207,7 +208,10 @@ def speed_once(size):
 
 def speed_table(sizes):
     print(f"\nretrieval speed (one process, {len(evalset.load('test'))} test queries each)")
-    print(f"{'entries':>8} {'build s':>8} {'median ms':>10} {'p99 ms':>8} {'peak MB':>8}")
+    print(
+        f"{'entries':>8} {'build s':>8} {'median ms':>10} {'p99 ms':>8} {'peak MB':>8}"
+        "   build: analysis / indexes / in-scope s"
+    )
     for size in sizes:
         out = subprocess.run(
             [sys.executable, __file__, "--speed-once", str(size)],
@@ -218,7 +222,8 @@ def speed_table(sizes):
         r = json.loads(out.strip().splitlines()[-1])
         print(
             f"{r['size']:>8} {r['build']:>8.2f} {r['median']:>10.3f} {r['p99']:>8.3f}"
-            f" {r['memory']:>8.0f}"
+            f" {r['memory']:>8.0f}   "
+            + " / ".join(f"{seconds:.1f}" for seconds in r["parts"].values())
         )
 
 

@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import random
+import time
 from dataclasses import dataclass
 
 import mmh3
@@ -289,7 +290,9 @@ class Retriever:
                 texts.extend(phrasings)
         if not texts:
             raise ValueError("nothing to index")
+        began = time.perf_counter()
         counts, chars = self._analyse(texts)
+        analysed = time.perf_counter()
         # An entry's counts are the sum of its phrasings' counts: its phrasings as one
         # document, with no character n-grams made across the seams between them.
         lengths = np.diff([*starts, len(texts)])
@@ -304,6 +307,7 @@ class Retriever:
         self._entries = _Index(self.weights).fit([membership @ view for view in counts])
         self.ids = ids
         self._starts = np.asarray(starts)
+        indexed = time.perf_counter()
         out_of_scope = [self._plain(q) for q in out_of_scope if q.strip()]
         if out_of_scope:
             inside = chars
@@ -312,6 +316,12 @@ class Retriever:
             self._in_scope = NgramClassifier(class_weight="balanced").fit(
                 inside + out_of_scope, [True] * len(inside) + [False] * len(out_of_scope)
             )
+        # Where a build's time went (bench/retrieval.py prints it).
+        self.fit_seconds = {
+            "analysis": analysed - began,
+            "indexes": indexed - analysed,
+            "in-scope": time.perf_counter() - indexed,
+        }
         return self
 
     def _analyse(self, texts):
