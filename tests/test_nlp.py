@@ -71,7 +71,7 @@ def test_the_classifier_scores_a_message_as_scikit_learn_does():
     from bot.search.textclass import NgramClassifier
 
     entries, _ = load_directory(REAL_KB)
-    inside = [nlp.message_key(p) for e in entries[:150] for p in e.all_phrasings]
+    inside = [nlp.message_key(p) for e in entries[:60] for p in e.all_phrasings]
     outside = [nlp.message_key(q) for q in load_out_of_scope(REAL_KB)]
     texts, labels = inside + outside, [True] * len(inside) + [False] * len(outside)
     ours = NgramClassifier(class_weight="balanced").fit(texts, labels)
