@@ -4,8 +4,10 @@ Every setting can be overridden on the command line or by GUNICORN_CMD_ARGS.
 """
 
 import gc
+import logging
 import multiprocessing
 import os
+import sys
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # Sync workers: each request is short CPU work (matching) plus a SQLite write.
@@ -31,3 +33,18 @@ def when_ready(server):
     pages stay shared between the workers instead of being copied into each."""
     gc.collect()
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    """A worker that leaves normally (recycled by max_requests, or at shutdown) ends at
+    once, without Python's teardown. Dismantling every object writes to every page the
+    worker shares with the master and the other worker: for its last half second a
+    recycled worker owned about 50 MB instead of 18 (measured by polling its USS). Its
+    requests are finished and their writes committed by now; the logs are flushed first.
+    Any other exit (a worker that failed to boot, say) keeps its exit code and its usual
+    path, which the master reads."""
+    leaving = sys.exc_info()[1]
+    if isinstance(leaving, SystemExit) and leaving.code in (0, None):
+        server.log.info("Worker exiting at once (pid: %s)", worker.pid)
+        logging.shutdown()
+        os._exit(0)
