@@ -12,6 +12,8 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
 from bot.chat import texts
+from bot.chat.dialogue import Message
+from tests import evalset
 from tests.helpers import ask, services_of
 
 RESIDENT, CHILD, VOLUNTEER = "oGrandma", "oSonInShenzhen", "oVillageVolunteer"
@@ -264,8 +266,6 @@ def test_only_a_possible_command_opens_the_guardian_transaction(family, wechat, 
     """The pure check that lets other messages skip the guardian transaction never
     turns away a message `reply` answers: tried on questions and on every command, with
     a guardian bound and another's request pending, each reply's writes rolled back."""
-    from bot.chat.dialogue import Message
-    from tests import evalset
 
     bind(family, wechat, api)
     code = re.search(r"\d{6}", say(family, wechat, RESIDENT, "绑定家人")).group(0)

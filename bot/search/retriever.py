@@ -163,7 +163,7 @@ def hashed_counts(features, views):
     ]
 
 
-def _analyse(shared, start, stop):
+def _analyse_rows(shared, start, stop):
     """texts[start:stop] analysed: (each view's hashed counts, each text's characters).
     Only these go back from a forked process, never the views themselves."""
     retriever, texts = shared
@@ -329,11 +329,11 @@ class Retriever:
         across entries is analysed once, and a large base in parallel processes."""
         unique = list(dict.fromkeys(texts))
         if len(unique) >= LARGE and (os.cpu_count() or 1) > 1:
-            parts = forked_map(_analyse, (self, unique), len(unique))
+            parts = forked_map(_analyse_rows, (self, unique), len(unique))
             counts = [sp.vstack([part[0][n] for part in parts]) for n in range(len(self.features))]
             made = [c for part in parts for c in part[1]]
         else:
-            counts, made = _analyse((self, unique), 0, len(unique))
+            counts, made = _analyse_rows((self, unique), 0, len(unique))
         if len(unique) == len(texts):
             return counts, made
         position = {text: number for number, text in enumerate(unique)}
